@@ -1,0 +1,1 @@
+"""Casefile answering: retrieve, select evidence, generate, attribute, verify."""
