@@ -1,0 +1,67 @@
+"""Follow-up questions: turn "Why?" or "Where are they located?" into a self-contained query.
+
+Pure and instant (no model call): a question that leans on the conversation (short, or built on a
+pronoun, or opening with "and", "why", "what about") is searched together with the earlier user
+turns it depends on. The model sees the conversation itself in its prompt.
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterable, Sequence
+
+_PRONOUN = re.compile(
+    r"\b(it|its|they|them|their|theirs|this|that|these|those|he|she|him|her|his|there|such|"
+    r"the same|the former|the latter|the above|said)\b", re.I)
+_LEAD = re.compile(r"^\s*(and|but|so|also|why|how come|what about|how about|then|what else|"
+                   r"anything else|which ones?|who else|where|when|how)\b", re.I)
+_CONTENT = re.compile(r"[A-Za-z][A-Za-z'’-]{2,}|\d+")
+_FUNCTION = frozenset("""what which who whom whose where when why how does did do is are was were
+    the and but for with about from into that this these those they them their its it has have had
+    can could would should will say said says tell more else other any some also there than then
+    located locate happen happened mean means""".split())
+
+
+def normalise_history(history: Iterable) -> list[tuple[str, str]]:
+    """Accept user turns as strings, (user, answer) pairs, or chat messages (role/content dicts)."""
+    turns: list[tuple[str, str]] = []
+    for item in history or ():
+        if isinstance(item, str):
+            turns.append((item, ""))
+        elif isinstance(item, dict):
+            role, content = item.get("role"), item.get("content") or ""
+            if not isinstance(content, str):
+                content = str(content)
+            if role == "user":
+                turns.append((content, ""))
+            elif role == "assistant" and turns:
+                turns[-1] = (turns[-1][0], (turns[-1][1] + " " + content).strip())
+        elif isinstance(item, (list, tuple)) and item:
+            turns.append((str(item[0] or ""), str(item[1] or "") if len(item) > 1 else ""))
+    return [(q.strip(), a.strip()) for q, a in turns if q and q.strip()]
+
+
+def content_words(text: str) -> list[str]:
+    return [w for w in _CONTENT.findall(text) if w.lower() not in _FUNCTION]
+
+
+def is_follow_up(question: str) -> bool:
+    words = content_words(question)
+    if len(words) <= 2:
+        return True
+    if _LEAD.match(question) and len(words) <= 5:
+        return True
+    has_name = any(w[0].isupper() for w in words[1:]) or any(w.isdigit() for w in words)
+    return bool(_PRONOUN.search(question)) and not has_name and len(words) <= 6
+
+
+def condense(question: str, history: Sequence[tuple[str, str]]) -> str:
+    """The retrieval query for ``question`` given earlier (user, answer) turns."""
+    question = question.strip()
+    if not history or not is_follow_up(question):
+        return question
+    parts = [question]
+    for q, _ in reversed(history):          # walk back to the turn that names the subject
+        parts.insert(0, q)
+        if not is_follow_up(q):
+            break
+    return " ".join(parts)
