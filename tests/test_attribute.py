@@ -1,0 +1,365 @@
+"""Attribution: quotes are cut from the stored text by the program, never typed by the model."""
+from __future__ import annotations
+
+import random
+import re
+from pathlib import Path
+
+import pytest
+
+from ingest.chunk import split_sentences
+from qa.attribute import (
+    Attribution, EvidenceSentence, attribute, cut_quote, is_abstention, is_abstention_sentence,
+    split_answer, strip_markers, support_score,
+)
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+ORDER = "order"
+ARTICLE = "article"
+REPLY = "reply"
+TEXTS = {
+    ORDER: (CORPUS / "2021-06-14-order-denying-preliminary-injunction.txt").read_text(encoding="utf-8"),
+    ARTICLE: (CORPUS / "prowelltech-france-fines-clearview-gdpr.txt").read_text(encoding="utf-8"),
+    REPLY: (CORPUS / "2022-02-15-plaintiffs-reply-rule-72a-objections.txt").read_text(encoding="utf-8"),
+}
+
+DENIES = "The Court, in its discretion, denies the Illinois class plaintiffs’ motion for a preliminary injunction [30]."
+PENALTY = "the restricted committee decided to impose a maximum financial penalty of 20 million euros"
+
+
+def sentence_at(doc_id: str, needle: str) -> tuple[int, int]:
+    """The (start, end) of the sentence of ``doc_id`` that contains ``needle``."""
+    text = TEXTS[doc_id]
+    at = text.index(needle)
+    for s in split_sentences(text):
+        if s.start <= at < s.end:
+            return s.start, s.end
+    raise AssertionError(needle)
+
+
+def passage(key: int, doc_id: str, needle: str, before: int = 2, after: int = 2) -> list[EvidenceSentence]:
+    """An evidence passage: the sentence holding ``needle`` with a few neighbours."""
+    text = TEXTS[doc_id]
+    sents = split_sentences(text)
+    at = text.index(needle)
+    i = next(n for n, s in enumerate(sents) if s.start <= at < s.end)
+    return [EvidenceSentence(key, doc_id, s.start, s.end) for s in sents[max(0, i - before): i + after + 1]]
+
+
+def quote(ev: EvidenceSentence) -> str:
+    return cut_quote(TEXTS[ev.doc_id], ev.start, ev.end)
+
+
+@pytest.fixture
+def evidence() -> list[EvidenceSentence]:
+    return (passage(1, ORDER, "in its discretion, denies")
+            + passage(2, ARTICLE, "maximum financial penalty of 20 million")
+            + passage(3, ARTICLE, "breach of Article 6 of the GDPR", before=1, after=2)
+            + passage(4, REPLY, "does not rebut the clearly erroneous nature"))
+
+
+def markers_in(text: str) -> list[int]:
+    return [int(n) for n in re.findall(r"\[(\d+)\]", text)]
+
+
+# --- the corpus sentences the tests lean on ----------------------------------------------------
+
+def test_fixture_sentences_are_real():
+    s, e = sentence_at(ORDER, "in its discretion, denies")
+    assert TEXTS[ORDER][s:e] == DENIES
+    s, e = sentence_at(ARTICLE, "maximum financial penalty of 20 million")
+    assert PENALTY in TEXTS[ARTICLE][s:e]
+
+
+# --- markers and splitting ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("raw, clean, numbers", [
+    ("The motion was denied [2].", "The motion was denied.", [2]),
+    ("The motion was denied [1, 3].", "The motion was denied.", [1, 3]),
+    ("The motion was denied [1-3].", "The motion was denied.", [1, 2, 3]),
+    ("The motion was denied 【2】.", "The motion was denied.", [2]),
+    ("The motion was denied (Source 2).", "The motion was denied.", [2]),
+    ("The motion was denied [Source 4][Sources 1 and 2].", "The motion was denied.", [4, 1, 2]),
+    ("It blocked (1) photos and (2) logins.", "It blocked (1) photos and (2) logins.", []),
+    ("Under Rule 72(a), the Order stands.", "Under Rule 72(a), the Order stands.", []),
+])
+def test_strip_markers(raw, clean, numbers):
+    assert strip_markers(raw) == (clean, numbers)
+
+
+def test_split_answer_sentences_lists_and_citations():
+    answer = ("Based on the documents: The Court denied the motion [2]. It cited Orr v. Shicker, "
+              "953 F.3d 490, 501 (7th Cir. 2020). [1] The CNIL fined Clearview AI.[Source 3]\n"
+              "- Unlawful processing (Article 6) [1, 3]\n"
+              "2. Articles 12, 15 and 17 (Source 2)\n")
+    assert split_answer(answer) == [
+        "Based on the documents:",
+        "The Court denied the motion.",
+        "It cited Orr v. Shicker, 953 F.3d 490, 501 (7th Cir. 2020).",
+        "The CNIL fined Clearview AI.",
+        "Unlawful processing (Article 6)",
+        "Articles 12, 15 and 17",
+    ]
+
+
+# --- support scores ----------------------------------------------------------------------------
+
+def test_support_score_paraphrase_and_numbers():
+    order = DENIES
+    s, e = sentence_at(ARTICLE, PENALTY)
+    penalty = TEXTS[ARTICLE][s:e]
+    assert support_score("The court denied the Illinois class plaintiffs' motion for a preliminary injunction.", order) >= 0.9
+    assert support_score("The CNIL imposed a maximum financial penalty of 20 million euros.", penalty) >= 0.7
+    assert support_score("The CNIL imposed a penalty of €20M.", penalty) >= 0.5          # same value
+    assert support_score("The CNIL imposed a maximum financial penalty of 30 million euros.", penalty) <= 0.2
+    assert support_score("The CNIL imposed a maximum financial penalty of 20 million euros in 2021.", penalty) <= 0.2
+    # a flipped outcome is not support, however many words it shares
+    assert support_score("The court granted the Illinois class plaintiffs' motion for a preliminary injunction.", order) <= 0.2
+    assert support_score("Clearview sells software to law enforcement.", order) < 0.3
+    for a in ("", "The motion.", "Clearview was fined 20 million euros."):
+        assert 0.0 <= support_score(a, order) <= 1.0
+
+
+# --- attribution -------------------------------------------------------------------------------
+
+def test_paraphrase_cited_as_1_even_when_model_wrote_2(evidence):
+    answer = "The court denied the Illinois class plaintiffs' motion for a preliminary injunction [2]."
+    att = attribute(answer, evidence, TEXTS)
+    assert att.unsupported == []
+    (sent,) = att.sentences
+    assert sent.support and quote(sent.support[0]) == DENIES and sent.support[0].key == 1
+    assert att.citations == [(1, sent.support[0])]
+    assert att.text == "The court denied the Illinois class plaintiffs' motion for a preliminary injunction [1]."
+
+
+def test_model_marker_does_not_move_the_fact_to_the_wrong_passage(evidence):
+    # the fact is in passage 2 (the article), the model says [1]: the cite follows the fact
+    att = attribute("The CNIL imposed a maximum financial penalty of 20 million euros [1].", evidence, TEXTS)
+    (sent,) = att.sentences
+    assert sent.support[0].key == 2 and PENALTY in quote(sent.support[0])
+    assert att.text.endswith("20 million euros [1].")
+
+
+def test_wrong_number_is_unsupported(evidence):
+    bad = "The CNIL imposed a maximum financial penalty of 30 million euros."
+    att = attribute(bad + " [2]", evidence, TEXTS)
+    assert att.unsupported == [bad]
+    assert att.citations == []
+    assert att.sentences[0].support == []
+    assert att.text == bad + " [unsupported]"
+
+
+def test_two_facts_from_two_passages_get_two_citations(evidence):
+    answer = ("The CNIL imposed a maximum financial penalty of 20 million euros, while the Court "
+              "denied the Illinois class plaintiffs' motion for a preliminary injunction.")
+    order_sentence = TEXTS[ORDER][slice(*sentence_at(ORDER, "in its discretion, denies"))]
+    penalty_sentence = TEXTS[ARTICLE][slice(*sentence_at(ARTICLE, PENALTY))]
+    assert support_score(answer, order_sentence) < 0.5 and support_score(answer, penalty_sentence) < 0.5
+    att = attribute(answer, evidence, TEXTS)
+    assert att.unsupported == []
+    (sent,) = att.sentences
+    assert {ev.key for ev in sent.support} == {1, 2}
+    assert {quote(ev) for ev in sent.support} == {order_sentence, penalty_sentence}
+    assert [n for n, _ in att.citations] == [1, 2]
+    assert markers_in(att.text) == [1, 2]
+
+
+def test_numbers_spread_over_two_sources_need_both():
+    # Article 6 and Articles 12, 15, 17 stand in two list items of two passages
+    ev = [EvidenceSentence(1, ARTICLE, *sentence_at(ARTICLE, "breach of Article 6 of the GDPR")),
+          EvidenceSentence(2, ARTICLE, *sentence_at(ARTICLE, "Articles 12, 15 and 17")),
+          EvidenceSentence(3, ARTICLE, *sentence_at(ARTICLE, "Article 31 of the RGPD"))]
+    answer = "Clearview breached Article 6 and Articles 12, 15 and 17 of the GDPR."
+    att = attribute(answer, ev, TEXTS)
+    assert att.unsupported == []
+    assert [e.key for e in att.sentences[0].support] in ([1, 2], [2, 1])
+    # a number found in neither source keeps it unsupported
+    att = attribute("Clearview breached Article 6 and Articles 12, 15 and 18 of the GDPR.", ev, TEXTS)
+    assert att.unsupported and att.citations == []
+
+
+def test_a_sentence_sharing_only_names_is_not_a_second_source():
+    ev = [EvidenceSentence(1, ARTICLE, *sentence_at(ARTICLE, PENALTY)),
+          EvidenceSentence(2, ARTICLE, *sentence_at(ARTICLE, "summary of Clearview’s breaches"))]
+    att = attribute("The CNIL imposed a maximum financial penalty of 20 million euros on Clearview.", ev, TEXTS)
+    assert [e.key for e in att.sentences[0].support] == [1]
+    assert att.text.endswith("on Clearview [1].")
+
+
+def test_markers_renumbered_in_order_of_first_use(evidence):
+    answer = ("Clearview was found to have breached Article 6 of the GDPR through unlawful processing of personal data [1]. "
+              "The CNIL imposed a maximum financial penalty of 20 million euros [3]. "
+              "Lack of cooperation with the CNIL breached Article 31 [1]. "
+              "The restricted committee decided to impose the 20 million euro maximum financial penalty [2].")
+    att = attribute(answer, evidence, TEXTS)
+    assert att.unsupported == []
+    assert [n for n, _ in att.citations] == list(range(1, len(att.citations) + 1))
+    seen: list[int] = []
+    for n in markers_in(att.text):
+        if n not in seen:
+            seen.append(n)
+    assert seen == [n for n, _ in att.citations]
+    # the two penalty sentences share one citation: identical source ranges share a number
+    keys = [s.support[0] for s in att.sentences]
+    assert keys[1] == keys[3]
+    assert markers_in(att.text) == [1, 2, 3, 2]
+
+
+def test_same_range_under_two_keys_shares_one_number():
+    s, e = sentence_at(ORDER, "in its discretion, denies")
+    ev = [EvidenceSentence(1, ORDER, s, e), EvidenceSentence(2, ORDER, s, e)]
+    att = attribute("The court denied the Illinois class plaintiffs' motion for a preliminary injunction. "
+                    "The Court, in its discretion, denied the motion for a preliminary injunction.", ev, TEXTS)
+    assert len(att.citations) == 1
+    assert markers_in(att.text) == [1, 1]
+
+
+def test_unsupported_sentence_flagged_in_text_and_list(evidence):
+    claim = "Clearview paid the whole fine to the French treasury in 2023."
+    answer = f"The court denied the Illinois class plaintiffs' motion for a preliminary injunction [1]. {claim} [2]"
+    att = attribute(answer, evidence, TEXTS)
+    assert att.unsupported == [claim]
+    assert f"{claim} [unsupported]" in att.text
+    assert att.text.startswith("The court denied the Illinois class plaintiffs' motion for a preliminary injunction [1].")
+    assert [s.support == [] for s in att.sentences] == [False, True]
+
+
+def test_framing_and_abstention_neither_cited_nor_flagged(evidence):
+    answer = ("Based on the documents:\n"
+              "- The court denied the Illinois class plaintiffs' motion for a preliminary injunction [1].\n"
+              "- The documents do not say whether Clearview paid the fine [2].\n"
+              "In summary, no.")
+    att = attribute(answer, evidence, TEXTS)
+    assert att.unsupported == []
+    assert len(att.citations) == 1
+    assert [s.kind for s in att.sentences] == ["framing", "claim", "abstention", "framing"]
+    assert att.text == ("Based on the documents:\n"
+                        "- The court denied the Illinois class plaintiffs' motion for a preliminary injunction [1].\n"
+                        "- The documents do not say whether Clearview paid the fine.\n"
+                        "In summary, no.")
+
+
+def test_bad_ranges_are_never_cited():
+    n = len(TEXTS[ORDER])
+    ev = [EvidenceSentence(1, ORDER, n - 5, n + 50), EvidenceSentence(2, "missing", 0, 10),
+          EvidenceSentence(3, ORDER, 10, 10)]
+    att = attribute("The court denied the motion for a preliminary injunction.", ev, TEXTS)
+    assert att.citations == []
+
+
+def test_empty_inputs():
+    assert attribute("", [], TEXTS) == Attribution([], "", [], [])
+    att = attribute("The court denied the motion for a preliminary injunction.", [], TEXTS)
+    assert att.unsupported == ["The court denied the motion for a preliminary injunction."]
+
+
+# --- quotes ------------------------------------------------------------------------------------
+
+def test_cut_quote():
+    text = "abcdef"
+    assert cut_quote(text, 1, 4) == "bcd"
+    for start, end in ((3, 3), (4, 2), (-1, 2), (0, 7)):
+        with pytest.raises(ValueError):
+            cut_quote(text, start, end)
+
+
+def _all_sentences() -> list[EvidenceSentence]:
+    out = []
+    for doc_id, text in TEXTS.items():
+        for s in split_sentences(text):
+            if len(text[s.start:s.end].split()) >= 6:
+                out.append(EvidenceSentence(0, doc_id, s.start, s.end))
+    return out
+
+
+def test_property_citations_are_cut_from_the_sources():
+    """Random answers made of random evidence sentences (some copied, some trimmed, with random
+    model markers): every citation quotes its source exactly, numbering is 1..k by first use, and
+    a sentence copied from the evidence is cited to a sentence that shares its words."""
+    pool = _all_sentences()
+    rng = random.Random(20240611)
+    copied = supported = 0
+    for _ in range(150):
+        picked = rng.sample(pool, 40)
+        evidence = [EvidenceSentence(1 + i // 5, ev.doc_id, ev.start, ev.end) for i, ev in enumerate(picked)]
+        used = rng.sample(evidence, rng.randint(1, 6))
+        parts = []
+        for ev in used:
+            words = TEXTS[ev.doc_id][ev.start:ev.end].split()
+            if rng.random() < 0.3 and len(words) > 12:
+                words = words[: rng.randint(8, len(words))]          # a trimmed paraphrase
+            sentence = " ".join(words).rstrip(".") + "."
+            marker = f" [{rng.randint(1, 8)}]" if rng.random() < 0.7 else ""
+            parts.append(sentence[:-1] + marker + ".")
+        answer = " ".join(parts)
+        att = attribute(answer, evidence, TEXTS)
+
+        ranges = {(ev.doc_id, ev.start, ev.end) for ev in evidence}
+        assert [n for n, _ in att.citations] == list(range(1, len(att.citations) + 1))
+        for n, ev in att.citations:
+            assert (ev.doc_id, ev.start, ev.end) in ranges
+            assert cut_quote(TEXTS[ev.doc_id], ev.start, ev.end) == TEXTS[ev.doc_id][ev.start:ev.end]
+        first_use: list[int] = []
+        for n in markers_in(att.text):
+            assert 1 <= n <= len(att.citations)
+            if n not in first_use:
+                first_use.append(n)
+        assert first_use == [n for n, _ in att.citations]
+        cited = {(ev.doc_id, ev.start, ev.end) for _, ev in att.citations}
+        for sent in att.sentences:
+            for ev in sent.support:
+                assert (ev.doc_id, ev.start, ev.end) in cited
+            if sent.kind == "claim":
+                copied += 1
+                if sent.support:
+                    supported += 1
+                    assert support_score(sent.text, quote(sent.support[0])) > 0.2 or len(sent.support) > 1
+        assert len(att.unsupported) == sum(1 for s in att.sentences if s.kind == "claim" and not s.support)
+    assert supported / copied > 0.95
+
+
+# --- abstention --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("answer", [
+    "The documents do not say when the fine was paid.",
+    "The provided documents do not mention a settlement amount [1].",
+    "This information is not in the documents.",
+    "The answer is not found in the provided passages.",
+    "There is no information about the CNIL's appeal process.",
+    "I cannot find the date of the hearing in the sources.",
+    "I don't know.",
+    "I'm sorry, but I could not determine who the judge was.",
+    "The date of the settlement is not mentioned.",
+    "The amount is not stated in the documents.",
+    "Unable to find that in the provided context.",
+    "The sources don't specify the outcome of the appeal.",
+    "Based on the documents: The documents do not contain this information.",
+    "That cannot be determined from the provided documents.",
+])
+def test_abstention_detected(answer):
+    assert is_abstention(answer)
+
+
+@pytest.mark.parametrize("answer", [
+    "The court did not grant the motion.",
+    "The Court, in its discretion, denies the Illinois class plaintiffs’ motion for a preliminary injunction [30].",
+    "Plaintiffs argue the Order does not address the relevance of their discovery requests.",
+    "Clearview did not provide any response to the formal notice.",
+    "Plaintiffs did not show irreparable harm, so the court denied the injunction.",
+    "The evidence plaintiffs present does not establish a likelihood of irreparable harm.",
+    "Clearview says there is no way to determine if a person has French citizenship.",
+    "The CNIL fined Clearview 20 million euros. The documents do not say whether it paid.",
+    "Defendants cannot now claim that Plaintiffs failed to develop relevance arguments.",
+    "",
+])
+def test_not_abstention(answer):
+    assert not is_abstention(answer)
+
+
+def test_abstention_sentence_kept_in_a_mixed_answer(evidence):
+    answer = "The CNIL imposed a maximum financial penalty of 20 million euros [2]. The documents do not say whether Clearview paid."
+    att = attribute(answer, evidence, TEXTS)
+    assert att.unsupported == []
+    assert att.text == ("The CNIL imposed a maximum financial penalty of 20 million euros [1]. "
+                        "The documents do not say whether Clearview paid.")
+    assert is_abstention_sentence(att.sentences[1].text) and not is_abstention(answer)
