@@ -20,7 +20,9 @@ help:
 
 ## The first command: everything a fresh machine needs, then the chat on http://$(HOST):$(PORT)
 run: setup models ingest
-	$(PY) app.py --host $(HOST) --port $(PORT)
+	@if [ -f app.py ]; then $(PY) app.py --host $(HOST) --port $(PORT); else \
+	  echo "Ready. The browser chat is not built yet; ask from the command line:"; \
+	  echo "  $(PY) -m qa ask \"Why did the court deny the preliminary injunction?\""; fi
 
 ## The second command: the test suite
 test: setup

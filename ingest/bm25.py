@@ -15,7 +15,7 @@ STOPWORDS = frozenset(
     """a an and are as at be been but by did do does for from had has have he her his i if in
     into is it its itself me my no not of on or our she so such than that the their them then
     there these they this those to too very was we were what when where which while who whom
-    why will with would you your""".split()
+    why will with would you your how much many""".split()
 )
 
 

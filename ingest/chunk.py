@@ -204,7 +204,7 @@ def _items(text: str, blocks: list[Block]) -> list[_Item]:
             while stack and stack[-1][0] >= level:
                 stack.pop()
             stack.append((level, text[b.start:b.end].strip()))
-            sents = [Sentence(b.start, b.end)]
+            sents = [Sentence(b.start, b.end, "heading")]
         else:
             sents = split_sentences(text, b.start, b.end) or [Sentence(b.start, b.end)]
         if cat in _SPECIAL:
@@ -340,5 +340,5 @@ class _Builder:
             end=end, text=text[start:end], section=list(section),
             page_start=page_of(start) if page_of else None,
             page_end=page_of(max(start, end - 1)) if page_of else None,
-            sentences=[Sentence(s.start, s.end) for s, _, _, _ in parts],
+            sentences=[Sentence(s.start, s.end, s.kind) for s, _, _, _ in parts],
             kinds=kinds))

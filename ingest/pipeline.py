@@ -27,7 +27,7 @@ from .store import Store
 from .types import Document, DocumentMeta
 
 # Bump when cleaning/chunking/metadata change in a way that should re-ingest every document.
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"
 CATALOG_NAME = "catalog.yaml"
 IGNORED_NAMES = {CATALOG_NAME, "catalog.yml", "README.md", "readme.md"}
 
@@ -154,9 +154,12 @@ def map_pages(raw_pages: list[tuple[int, int, int]], offsets: list[int], n: int)
 
 
 def context_label(meta: DocumentMeta, section: list[str]) -> str:
-    """The short header embedded with each chunk: who speaks, in which document and section."""
-    title = " ".join(meta.title.split()[:14])
-    head = f"{catalog_mod.describe(meta)}: {title}" if title else catalog_mod.describe(meta)
+    """The short header embedded with each chunk: who speaks, and in which section.
+
+    Not the title: a title repeated on every chunk makes every chunk of a document match a
+    question that echoes it (a two-word footnote outranked the holding in a test).
+    """
+    head = catalog_mod.describe(meta)
     return f"{head}. {' > '.join(section[-2:])}" if section else head
 
 

@@ -63,6 +63,7 @@ class Cleaned:
 class Sentence:
     start: int
     end: int
+    kind: str = ""      # "heading" for a heading line; "" for prose
 
 
 @dataclass

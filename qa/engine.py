@@ -150,10 +150,13 @@ class Engine:
         q = check_question(question, self.settings)
         turns = normalise_history(history)
         query = condense(q, turns)
-        hits = self.index.search(query, filters=filters)
+        qvec = self.index.embedder.embed_query(query)
+        hits = self.index.search(query, filters=filters, query_vec=qvec)
         t_ret = time.perf_counter() - t0
         terms = self.index.query_terms(query)
-        passages = select_evidence(hits, terms, self.index.idf, self.settings.evidence_tokens)
+        passages = select_evidence(hits, terms, self.index.idf, self.settings.evidence_tokens,
+                                   dense=lambda items: self.index.sentence_similarity(qvec, items),
+                                   question=q)
         ans = Answer(question=q, answer="", abstained=False, evidence=[to_evidence(p) for p in passages],
                      timings={"retrieve_s": round(t_ret, 4),
                               "evidence_s": round(time.perf_counter() - t0, 4)})

@@ -81,6 +81,7 @@ class Index:
         self.chunk_ids: list[str] = []
         self.chunk_pos: dict[str, int] = {}
         self.bm25: BM25 | None = None
+        self._sent_vecs: dict[tuple[str, int, int], np.ndarray] = {}
 
     @property
     def embedder(self):
@@ -149,14 +150,16 @@ class Index:
         return [(self.chunk_ids[i], s) for i, s in self.bm25.top(query, n, mask)]
 
     def search(self, query: str, k: int | None = None, filters: Filters | None = None,
-               candidates: int = 30) -> list[Hit]:
+               candidates: int = 30, query_vec: np.ndarray | None = None) -> list[Hit]:
         self.refresh()
         k = k or self.settings.top_k
         allowed = self.allowed_docs(filters)
         if allowed is not None and not allowed:
             return []
         with self._lock:
-            dense = self.dense(self.embedder.embed_query(query), candidates, allowed)
+            if query_vec is None:
+                query_vec = self.embedder.embed_query(query)
+            dense = self.dense(query_vec, candidates, allowed)
             lexical = self.lexical(query, candidates, allowed)
         fused = rrf([[c for c, _ in dense], [c for c, _ in lexical]])
         dense_s, lex_s = dict(dense), dict(lexical)
@@ -168,6 +171,19 @@ class Index:
             ranks = {name: r[cid] for name, r in (("dense", dense_r), ("bm25", lex_r)) if cid in r}
             hits.append(Hit(doc, chunk, score, dense_s.get(cid), lex_s.get(cid), ranks))
         return hits
+
+    def sentence_similarity(self, query_vec: np.ndarray, items) -> list[float]:
+        """Cosine similarity of the question to each (document, sentence), embedding each
+        sentence once per process (a bounded cache)."""
+        missing = [(d, s) for d, s in items if (d.doc_id, s.start, s.end) not in self._sent_vecs]
+        if missing:
+            vecs = self.embedder.embed_documents([d.text[s.start:s.end] for d, s in missing], batch_size=64)
+            with self._lock:
+                if len(self._sent_vecs) > 50_000:
+                    self._sent_vecs.clear()
+                for (d, s), v in zip(missing, vecs):
+                    self._sent_vecs[(d.doc_id, s.start, s.end)] = v
+        return [float(np.dot(query_vec, self._sent_vecs[(d.doc_id, s.start, s.end)])) for d, s in items]
 
     def idf(self, token: str) -> float:
         return self.bm25.idf.get(token, 0.0) if self.bm25 else 0.0
