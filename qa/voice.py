@@ -1,0 +1,79 @@
+"""Whose words: make each answer sentence name the voice of the source that supports it.
+
+A court order speaks for the court, a brief for one party, an article for its outlet. A small
+model writes "The court held…" over a newspaper's sentence; this rewrites the lead to the voice
+of the cited source ("The article reports that…"), and gives an unattributed sentence from a
+party or an outlet its attribution ("According to plaintiffs, …"). Pure, on plain strings.
+"""
+from __future__ import annotations
+
+import re
+
+LEADS = {"court": "The court states that", "plaintiffs": "Plaintiffs argue that",
+         "defendants": "Defendants argue that", "outlet": "The article reports that"}
+ACCORDING = {"plaintiffs": "According to plaintiffs,", "defendants": "According to defendants,",
+             "outlet": "According to the article,", "court": "According to the court,"}
+
+_SUBJECT = {
+    "court": r"the\s+(?:district\s+)?court|the\s+judge|judge\s+\w+|the\s+order|the\s+opinion|the\s+ruling",
+    "plaintiffs": r"(?:the\s+)?plaintiffs?|(?:the\s+)?plaintiffs[’']\s+(?:brief|reply|motion)|the\s+reply(?:\s+brief)?|the\s+brief",
+    "defendants": r"(?:the\s+)?defendants?|(?:the\s+)?defendants[’']\s+(?:brief|response|motion)",
+    "outlet": r"the\s+(?:news\s+)?(?:article|report|story|outlet|piece)|prowelltech",
+}
+_VERB = (r"(?:held|holds|found|finds|ruled|rules|stated|states|noted|notes|concluded|concludes|"
+         r"explained|explains|reasoned|reasons|determined|determines|observed|observes|reported|"
+         r"reports|says|said|argued|argues|contended|contends|asserted|asserts|claimed|claims|"
+         r"wrote|writes|maintained|maintains|emphasized|emphasizes|added|adds|described|describes|"
+         r"indicated|indicates|recognized|recognizes|acknowledged|acknowledges|argue|contend|"
+         r"assert|claim|maintain|say|state|note|explain|allege|alleges|alleged|insist|insists|"
+         r"suggest|suggests|suggested)")
+_LEAD = re.compile(
+    r"^(?P<lead>(?:(?P<subj>" + "|".join(f"(?P<{k}>{v})" for k, v in _SUBJECT.items()) +
+    r")\s+(?:also\s+)?" + _VERB + r"(?:\s+that)?\s*,?\s+)|(?:according\s+to\s+(?P<acc>" +
+    "|".join(f"(?P<acc_{k}>{v})" for k, v in _SUBJECT.items()) + r")\s*,\s*))",
+    re.IGNORECASE)
+_LOWER_FIRST = {"the", "a", "an", "this", "that", "these", "those", "it", "its", "their", "there",
+                "in", "on", "at", "by", "for", "as", "although", "because", "while", "when", "if"}
+
+
+def claimed_voice(sentence: str) -> tuple[str, int]:
+    """The voice a sentence's lead names ("court", ...) and the lead's length; ("", 0) if none."""
+    m = _LEAD.match(sentence)
+    if not m:
+        return "", 0
+    for k in _SUBJECT:
+        if m.group(k) or m.group(f"acc_{k}"):
+            return k, m.end("lead")
+    return "", 0
+
+
+def _decap(rest: str) -> str:
+    first = rest.split(" ", 1)[0]
+    return rest[0].lower() + rest[1:] if first.lower() in _LOWER_FIRST and rest else rest
+
+
+def give_voice(sentence: str, voices: list[str]) -> str:
+    """Rewrite ``sentence`` so that it names the voice of its sources (``voices``, best first).
+
+    A lead naming another voice is replaced; a sentence with no lead gets "According to …" when
+    its source is a party or an outlet (a court's own words need no lead). Sentences supported by
+    several voices keep a lead that names any of them.
+    """
+    voices = [v for v in voices if v in LEADS]
+    if not voices or not sentence.strip():
+        return sentence
+    claimed, n = claimed_voice(sentence)
+    if claimed and claimed in voices:
+        return sentence
+    rest = sentence[n:] if claimed else sentence
+    if not rest:
+        return sentence
+    if claimed:
+        if re.match(f"(?:{_SUBJECT[voices[0]]})\\b", rest, re.IGNORECASE):
+            return rest[0].upper() + rest[1:]          # "The article reports that the court denied…"
+        return f"{LEADS[voices[0]]} {_decap(rest)}"
+    if voices[0] == "court" or len(set(voices)) > 1:
+        return sentence
+    if re.match(r"(?:yes|no)\b", rest, re.IGNORECASE):
+        return sentence
+    return f"{ACCORDING[voices[0]]} {_decap(rest)}"

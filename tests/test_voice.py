@@ -1,0 +1,38 @@
+"""qa.voice: each answer sentence names the voice of the source that supports it."""
+from qa.voice import claimed_voice, give_voice
+
+
+def test_a_wrong_lead_is_replaced_by_the_sources_voice():
+    assert give_voice("The court held that France fined Clearview AI 20 million euros.", ["outlet"]) == \
+        "The article reports that France fined Clearview AI 20 million euros."
+    assert give_voice("The court found that the Order was clearly erroneous.", ["plaintiffs"]) == \
+        "Plaintiffs argue that the Order was clearly erroneous."
+    assert give_voice("According to the court, the order was erroneous.", ["plaintiffs"]) == \
+        "Plaintiffs argue that the order was erroneous."
+
+
+def test_a_right_lead_is_kept():
+    for s, v in (("Plaintiffs argue that the Order was clearly erroneous.", "plaintiffs"),
+                 ("The court held that plaintiffs must show irreparable harm.", "court"),
+                 ("The article reports that the CNIL imposed the maximum fine.", "outlet")):
+        assert give_voice(s, [v]) == s
+
+
+def test_unattributed_party_or_outlet_sentences_get_attributed_but_court_sentences_stay():
+    assert give_voice("The Order was clearly erroneous because it shifted the burden.", ["plaintiffs"]) == \
+        "According to plaintiffs, the Order was clearly erroneous because it shifted the burden."
+    assert give_voice("Clearview was fined 20 million euros.", ["outlet"]) == \
+        "According to the article, Clearview was fined 20 million euros."
+    assert give_voice("The court denied the motion.", ["court"]) == "The court denied the motion."
+    assert give_voice("The court denied the motion.", ["outlet"]) == \
+        "According to the article, the court denied the motion."
+
+
+def test_no_double_subject_when_the_lead_is_dropped():
+    assert give_voice("The article reports that the court denied the motion.", ["court"]) == \
+        "The court denied the motion."
+
+
+def test_claimed_voice():
+    assert claimed_voice("Defendants contend that the requests are burdensome.")[0] == "defendants"
+    assert claimed_voice("Clearview responded by ghosting the regulator.") == ("", 0)
