@@ -52,7 +52,7 @@ class Settings:
     max_tokens: int = 200
     threads: int = 0                # 0 = all cores
     top_k: int = 8                  # chunks retrieved after fusion
-    evidence_tokens: int = 230      # evidence budget in the prompt (the main latency lever)
+    evidence_tokens: int = 260      # evidence budget in the prompt (the main latency lever)
     max_question_chars: int = 2000
 
     @property

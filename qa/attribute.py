@@ -358,7 +358,7 @@ def _match(ans: _Profile, src: _Profile) -> _Match:
     return _Match(exact, near, ans.numbers & src.numbers, ans.trigrams & src.trigrams, opposed, outcomes)
 
 
-def _combine(ans: _Profile, matches: list[_Match]) -> float:
+def _combine(ans: _Profile, matches: list[_Match], cap: bool = True) -> float:
     """The joint support of the sources whose matches are given (their union)."""
     if not ans.items and not ans.numbers:
         return 0.0
@@ -377,7 +377,7 @@ def _combine(ans: _Profile, matches: list[_Match]) -> float:
     covered = sum(w[t] for t in exact) + NEAR_CREDIT * sum(w[t] for t in near) + 2.0 * len(numbers)
     score = covered / ans.total + PHRASE_BONUS * min(len(trigrams), 2)
     score = min(score, 1.0)
-    if len(numbers) < len(ans.numbers) or opposed - exact or ans.opposable - outcomes:
+    if cap and (len(numbers) < len(ans.numbers) or opposed - exact or ans.opposable - outcomes):
         # a missing number, "granted" against "denies", or an outcome no source states
         score = min(score, NUMBER_CAP)
     return score
@@ -602,6 +602,10 @@ def _select(ans: _Profile, profiles: list[_Profile], keys: list[set[int]], hints
                 u_b = u + max(bonus[i], bonus[j])
                 if u_b >= threshold and u_b > pair_score:
                     pair, pair_score = (i, j), u_b
+        if pair is None and max_cites >= 3:
+            pair, pair_score = _greedy_cover(ans, matches, own, pool, bonus, threshold, max_cites)
+            if pair is not None:
+                return list(pair), min(1.0, pair_score)
         if pair is None:
             return [], min(1.0, own[best] + bonus[best])
         chosen = sorted(pair, key=lambda i: (-(own[i] + bonus[i]), i))
@@ -645,3 +649,27 @@ def contradicts(claim: str, source: str, min_shared: int = 2) -> bool:
         return False
     shared = (c.items & s.items) - c.opposable
     return len(shared) >= min_shared
+
+
+def _greedy_cover(ans: _Profile, matches: list[_Match], own: list[float], pool: list[int],
+                  bonus: list[float], threshold: float, max_cites: int):
+    """Several sources each holding part of a sentence (a list of articles spread over list
+    items): add, greedily, the source that raises the joint support most, up to ``max_cites``."""
+    chosen: list[int] = []
+    raw = 0.0                       # coverage before the caps, to see what each source adds
+    while len(chosen) < max_cites:
+        best, best_u = None, raw
+        for i in pool:
+            if i in chosen:
+                continue
+            u = _combine(ans, [matches[c] for c in chosen] + [matches[i]], cap=False)
+            if u - raw >= MIN_GAIN and u > best_u:
+                best, best_u = i, u
+        if best is None:
+            break
+        chosen.append(best)
+        raw = best_u
+        joint = _combine(ans, [matches[c] for c in chosen]) + max(bonus[c] for c in chosen)
+        if joint >= threshold:
+            return tuple(chosen), joint
+    return None, 0.0

@@ -38,6 +38,17 @@ VOICE_NOTE = {"court": "the court speaks", "plaintiffs": "plaintiffs' argument",
               "defendants": "defendants' argument", "outlet": "as reported by the outlet"}
 
 
+RECORD_SECTIONS = (["Caption"], ["Signature"], ["CERTIFICATE OF SERVICE"], ["Footnotes"])
+_LABEL = re.compile(r"\b(article|order|brief|opinion|motion|document)\s*\([^()]{1,60}\)|\s*\([^()]*\d{4}-\d{2}-\d{2}[^()]*\)",
+                    re.IGNORECASE)
+
+
+def strip_labels(text: str) -> str:
+    """Remove source labels the model copied from the prompt ("Court order (N.D. Ill., 2021-06-14)")
+    so that their dates are not taken for claims."""
+    return _LABEL.sub(lambda m: m.group(1) or "", text)
+
+
 class QuestionError(CasefileError):
     """The question cannot be asked as it is; the message says how to fix it."""
 
@@ -64,12 +75,12 @@ def check_question(question: str, settings: Settings) -> str:
     return q
 
 
-_EN_WORDS = frozenset("the a an of to in is are was were did does do what which who why how when "
+_EN_WORDS = frozenset("the an of to in is are was were did does do what which who why how when "
                       "where court plaintiffs defendants and or not for on with by".split())
 
 
 def language_notice(question: str) -> str:
-    words = re.findall(r"[^\W\d_]+", question.lower())
+    words = [w for w in re.findall(r"[^\W\d_]+", question.lower()) if len(w) > 1]
     non_latin = sum(1 for ch in question if ch.isalpha() and ord(ch) > 0x24F)
     letters = sum(1 for ch in question if ch.isalpha()) or 1
     if non_latin / letters > 0.3 or (len(words) >= 4 and not _EN_WORDS.intersection(words)):
@@ -98,13 +109,24 @@ def build_messages(question: str, passages: list[Passage], turns: list[tuple[str
     return messages
 
 
-def find_false_premise(question: str, passages: list[Passage]):
-    """The first evidence sentence stating the opposite outcome of the question's assumption."""
-    for p in passages:
-        for s in p.sentences:
-            if contradicts(question, p.doc.text[s.start:s.end]):
-                return p, s
-    return None
+def find_false_premise(question: str, hits, passages: list[Passage]) -> tuple[list[Passage], tuple | None]:
+    """Look through the retrieved chunks for a sentence stating the opposite outcome of what the
+    question assumes ("Why did the court grant…" against "…denies the motion…"). When there is one,
+    make sure it is in the evidence (first, if it was not selected) and return it with its passage."""
+    for h in hits:
+        for s in h.chunk.sentences:
+            if s.kind == "heading" or not contradicts(question, h.doc.text[s.start:s.end]):
+                continue
+            for p in passages:
+                if p.doc.doc_id == h.doc.doc_id and any(x.start == s.start for x in p.sentences):
+                    return passages, (p, s)
+            extra = Passage(key=1, doc=h.doc, start=s.start, end=s.end, sentences=[s], score=1.0,
+                            chunk_id=h.chunk.id, section=list(h.chunk.section))
+            passages = [extra] + passages
+            for k, p in enumerate(passages, start=1):
+                p.key = k
+            return passages, (extra, s)
+    return passages, None
 
 
 def to_evidence(p: Passage) -> Evidence:
@@ -170,6 +192,7 @@ class Engine:
         passages = select_evidence(hits, terms, self.index.idf, self.settings.evidence_tokens,
                                    dense=lambda items: self.index.sentence_similarity(qvec, items),
                                    question=q)
+        passages, premise = find_false_premise(q, hits, passages)
         ans = Answer(question=q, answer="", abstained=False, evidence=[to_evidence(p) for p in passages],
                      timings={"retrieve_s": round(t_ret, 4),
                               "evidence_s": round(time.perf_counter() - t0, 4)})
@@ -187,7 +210,6 @@ class Engine:
             yield Event("final", self._abstain(ans, t0, "The closest passages share too little with the question."))
             return
 
-        premise = find_false_premise(q, passages)
         text, first, error = "", None, None
         buf = MarkerBuffer()
         try:
@@ -234,8 +256,15 @@ class Engine:
         sentences = [EvidenceSentence(p.key, p.doc.doc_id, s.start, s.end) for p in passages for s in p.sentences]
         texts = {p.doc.doc_id: p.doc.text for p in passages}
         by_doc = {p.doc.doc_id: p for p in passages}
-        att = attribute(text, sentences, texts, rewrite=lambda sent, support: give_voice(
-            sent, [by_doc[ev.doc_id].doc.meta.voice for ev in support]))
+        record = {(p.doc.doc_id, s.start) for p in passages if p.section[:1] in RECORD_SECTIONS
+                  for s in p.sentences}
+
+        def voice(sent: str, support: list[EvidenceSentence]) -> str:
+            if any((ev.doc_id, ev.start) in record for ev in support):
+                return sent            # a caption or signature is the record, not an argument
+            return give_voice(sent, [by_doc[ev.doc_id].doc.meta.voice for ev in support])
+
+        att = attribute(strip_labels(text), sentences, texts, max_cites_per_sentence=3, rewrite=voice)
         ans.citations = [citation_for(n, ev, by_doc) for n, ev in att.citations]
         ans.unsupported = att.unsupported
         ans.answer = att.text
@@ -249,7 +278,7 @@ class Engine:
                 # the model did not correct it: the program does, quoting the source
                 c = citation_for(1, EvidenceSentence(p.key, p.doc.doc_id, s.start, s.end), by_doc)
                 ans.citations, ans.unsupported = [c], []
-                ans.answer = f"The documents contradict the question's premise: “{c.quote}” [1]"
+                ans.answer = "The documents contradict the question's premise; see the quoted passage [1]."
             ans.notice = (ans.notice + " " if ans.notice else "") + \
                 "The question assumes something the documents contradict."
             return ans

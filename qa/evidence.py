@@ -67,6 +67,47 @@ def has_answer_type(sentence: str, kind: str) -> bool:
     return False
 
 
+_WHY_Q = re.compile(r"\b(why|reason|reasons|basis|grounds|rationale|how did the court (decide|rule|reason))\b", re.I)
+_AUTH_Q = re.compile(r"\b(cases?|cites?|cited|citing|authorit(y|ies)|precedents?|rel(y|ies|ied) on|statutes?|rules?|dkt|docket entr)", re.I)
+_RECORD_Q = re.compile(r"\b(who|judge|magistrate|counsel|lawyers?|attorneys?|signed|filed|docket|case (no|number)|"
+                       r"dated?|when|served|service|firm)\b", re.I)
+_CITE = re.compile(r"\b\d+\s+(?:F\.(?:\s?Supp\.)?(?:\s?\d?d|\s?\dth)?|U\.S\.|S\.\s?Ct\.|L\.\s?Ed\.(?:\s?2d)?|"
+                   r"F\.R\.D\.|WL|Ill\.(?:\s?2d)?)\s+(?:at\s+)?\d+(?:,\s*\d+(?:-\d+)?)*|\((?:\d+(?:st|nd|rd|th)\s+Cir\.|[A-Z][\w.\s]*)?\s*\d{4}\)"
+                   r"|\bId\.|\bDkt\.\s*\d+(?:-\d+)?(?:\s+at\s+[\d,\s-]+)?|\bSee\b|\bat\s+\d+(?:-\d+)?")
+DISCUSSION = ("DISCUSSION", "ANALYSIS", "ARGUMENT", "CONCLUSION")
+# the words a court's or a party's reasons come in
+_REASONING = re.compile(r"\b(because|therefore|thus|accordingly|hence|in short|under these circumstances|"
+                        r"not (?:sufficient|enough)|insufficient|too (?:speculative|attenuated|remote)|"
+                        r"mere possibility|fails? to|failed to|must (?:do|show|demonstrate)|does not (?:create|establish|show)|"
+                        r"cannot|lacks?|unlikely|not likely|merely|no evidence|without (?:citing )?evidence)\b", re.I)
+RECORD = ("Caption", "Signature", "CERTIFICATE OF SERVICE", "Footnotes")
+
+
+def citation_share(sentence: str) -> float:
+    """How much of a sentence is citation apparatus ("Orr, 953 F.3d at 501.")."""
+    text = sentence.strip()
+    if not text:
+        return 0.0
+    return sum(m.end() - m.start() for m in _CITE.finditer(text)) / len(text)
+
+
+def structure_prior(question: str, section: Sequence[str], sentence: str) -> float:
+    """Legal structure as a prior: reasons live in the discussion, citation strings rarely answer
+    a question, and captions and signatures answer only questions about the record."""
+    bonus = 0.0
+    top = [h.upper() for h in section]
+    if _WHY_Q.search(question):
+        if any(any(d in h for d in DISCUSSION) for h in top):
+            bonus += 0.1
+        if _REASONING.search(sentence):
+            bonus += 0.15
+    if not _AUTH_Q.search(question) and citation_share(sentence) > 0.45:
+        bonus -= 0.2
+    if section[:1] and section[0] in RECORD and not _RECORD_Q.search(question):
+        bonus -= 0.15
+    return bonus
+
+
 def estimate_tokens(text: str) -> int:
     return int(len(text.split()) * WORDS_TO_TOKENS) + 1
 
@@ -121,8 +162,10 @@ def select_evidence(hits: Sequence, terms: Sequence[str], idf: Callable[[str], f
             score = 0.35 * lex[n] + 0.45 * d + 0.2 * prior
         else:
             score = 0.6 * lex[n] + 0.4 * prior
-        if want and has_answer_type(h.doc.text[s.start:s.end], want):
+        sentence = h.doc.text[s.start:s.end]
+        if want and has_answer_type(sentence, want):
             score += 0.15
+        score += structure_prior(question, h.chunk.section, sentence)
         scored.append((score, n, h, i))
     scored.sort(key=lambda c: (-c[0], c[1]))
 

@@ -58,7 +58,8 @@ class LlamaCppBackend:
         with self._lock:                      # one generation at a time on this model
             llm = self.load()
             for part in llm.create_chat_completion(messages=messages, temperature=0.0, top_p=1.0,
-                                                   max_tokens=max_tokens, stream=True, seed=0):
+                                                   repeat_penalty=1.1, max_tokens=max_tokens,
+                                                   stream=True, seed=0):
                 delta = part["choices"][0].get("delta", {})
                 text = delta.get("content")
                 if text:

@@ -22,6 +22,7 @@ from ingest.settings import Settings
 from ingest.store import Store
 from ingest.types import Chunk, Document
 
+from .evidence import citation_share
 from .fusion import rrf
 
 BM25_FILE = "bm25.pkl"
@@ -161,7 +162,9 @@ class Index:
                 query_vec = self.embedder.embed_query(query)
             dense = self.dense(query_vec, candidates, allowed)
             lexical = self.lexical(query, candidates, allowed)
-        fused = rrf([[c for c, _ in dense], [c for c, _ in lexical]])
+        # a query quoting a citation or a docket number wants the exact words: BM25 counts more
+        weights = [1.0, 2.0] if citation_share(query) > 0.2 else [1.0, 1.0]
+        fused = rrf([[c for c, _ in dense], [c for c, _ in lexical]], weights=weights)
         dense_s, lex_s = dict(dense), dict(lexical)
         dense_r = {c: i + 1 for i, (c, _) in enumerate(dense)}
         lex_r = {c: i + 1 for i, (c, _) in enumerate(lexical)}

@@ -384,3 +384,18 @@ def test_a_negated_outcome_is_supported_by_its_opposite():
                    "The court denied plaintiffs' motion for a preliminary injunction."):
         assert support_score(answer, DENIAL) >= 0.5, answer
         assert support_score(answer, TURNS) < 0.5, answer
+
+
+def test_a_list_spread_over_three_list_items_is_cited_to_all_three_and_a_wrong_number_is_not():
+    items = ["- Unlawful processing of personal data (breach of Article 6 of the GDPR)",
+             "- Individuals’ rights not respected (Articles 12, 15 and 17 of the GDPR)",
+             "- Lack of cooperation with the CNIL (Article 31 of the RGPD)"]
+    text = "\n".join(items)
+    ev = [EvidenceSentence(1, "a", text.index(x), text.index(x) + len(x)) for x in items]
+    ok = attribute("Clearview breached Articles 6, 12, 15, 17 and 31.", ev, {"a": text},
+                   max_cites_per_sentence=3)
+    assert [c[0] for c in ok.citations] == [1, 2, 3] and not ok.unsupported
+    assert {text[e.start:e.end] for _, e in ok.citations} == set(items)
+    bad = attribute("Clearview breached Articles 6, 12, 15, 17 and 32.", ev, {"a": text},
+                    max_cites_per_sentence=3)
+    assert bad.unsupported and not bad.citations

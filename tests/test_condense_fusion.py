@@ -1,0 +1,37 @@
+"""Pure pieces of qa: follow-up condensing, history forms, reciprocal rank fusion."""
+from qa.condense import condense, is_follow_up, normalise_history
+from qa.fusion import rrf
+
+
+def test_follow_ups_are_searched_with_the_turn_they_lean_on():
+    hist = [("Does Clearview have offshore subsidiaries?", "Yes, in Panama and Singapore.")]
+    assert condense("Where are they located?", hist) == "Does Clearview have offshore subsidiaries? Where are they located?"
+    assert condense("Why?", hist).endswith("Why?") and "subsidiaries" in condense("Why?", hist)
+    # a self-contained question is left alone
+    q = "Which articles of the GDPR did Clearview breach according to the CNIL?"
+    assert condense(q, hist) == q
+
+
+def test_a_chain_of_follow_ups_walks_back_to_the_turn_that_names_the_subject():
+    hist = [("How much did France fine Clearview?", ""), ("Why?", "")]
+    assert condense("Which articles did it breach?", hist).startswith("How much did France fine Clearview?")
+
+
+def test_is_follow_up():
+    assert is_follow_up("Why?") and is_follow_up("And the defendants?")
+    assert not is_follow_up("What did Judge Coleman decide about the preliminary injunction motion?")
+
+
+def test_history_accepts_strings_pairs_and_chat_messages():
+    assert normalise_history(["a question"]) == [("a question", "")]
+    assert normalise_history([("q", "a")]) == [("q", "a")]
+    msgs = [{"role": "user", "content": "q1"}, {"role": "assistant", "content": "a1"},
+            {"role": "user", "content": "q2"}]
+    assert normalise_history(msgs) == [("q1", "a1"), ("q2", "")]
+
+
+def test_rrf_rewards_agreement_and_is_deterministic():
+    fused = rrf([["a", "b", "c"], ["b", "c", "d"]])
+    assert [k for k, _ in fused][:2] == ["b", "c"]
+    assert [k for k, _ in rrf([["x"], ["y"]])] == ["x", "y"]       # ties keep first-seen order
+    assert rrf([]) == []

@@ -1,0 +1,171 @@
+"""qa end to end on the real corpus: quotes are the stored text, bad input, fallbacks, retrieval.
+
+Generation here uses the tiny SmolLM2 model (plumbing only: its answers are not judged for
+quality); the quote guarantees hold whatever the model writes.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+from langchain_tests.integration_tests import RetrieversIntegrationTests
+
+from ingest.errors import StoreError
+from ingest.store import Store
+from qa.engine import Engine, QuestionError
+from qa.retrieve import CasefileRetriever, Filters, Index
+from tests.conftest import scratch_settings
+
+QUESTIONS = [
+    "Why did the court deny the preliminary injunction?",
+    "How much did France fine Clearview?",
+    "Which articles of the GDPR did Clearview breach?",
+    "What did the two data breaches expose?",
+    "What do plaintiffs say about the Blocked Illinois Photos?",
+    "Which cases does the court rely on for the irreparable harm standard?",
+    "Who signed the plaintiffs' reply?",
+    "Why did the court grant the preliminary injunction?",
+]
+
+
+@pytest.fixture(scope="module")
+def engine(built_home, real_embedder):
+    return Engine(built_home.replace(model="smollm2", max_tokens=80),
+                  index=Index(built_home, embedder=real_embedder))
+
+
+def stored(settings):
+    return {d.doc_id: d for d in Store(settings).documents()}
+
+
+def test_every_quote_is_the_stored_text_at_its_offsets(engine, built_home):
+    docs = stored(built_home)
+    cited = 0
+    for q in QUESTIONS:
+        ans = engine.answer(q)
+        assert ans.evidence, q
+        for c in ans.citations:
+            assert c.quote == docs[c.doc_id].text[c.start:c.end], (q, c)
+            assert c.source == docs[c.doc_id].source and c.title
+        assert [c.n for c in ans.citations] == list(range(1, len(ans.citations) + 1))
+        prose = re.sub(r"“[^”]*”", "", ans.answer)      # quoted source text may hold "[30]"
+        markers = {int(n) for n in re.findall(r"\[(\d+)\]", prose)}
+        assert markers <= {c.n for c in ans.citations}, (q, ans.answer)
+        for e in ans.evidence:
+            assert e.text == docs[e.doc_id].text[e.start:e.end]
+        cited += len(ans.citations)
+    assert cited > 0, "no question produced a citation"
+
+
+def test_answer_json_has_the_documented_fields(engine):
+    d = engine.answer("What did the two data breaches expose?").to_dict()
+    assert {"question", "answer", "abstained", "citations", "evidence", "timings", "model"} <= set(d)
+    assert {"retrieve_s", "first_token_s", "total_s"} <= set(d["timings"])
+    for c in d["citations"]:
+        assert {"n", "source", "title", "quote", "start", "end", "page"} <= set(c)
+
+
+def test_streaming_yields_evidence_before_any_answer_text(engine):
+    kinds = [ev.kind for ev in engine.stream("What did the two data breaches expose?")]
+    assert kinds[0] == "evidence" and kinds[-1] == "final"
+    assert "token" in kinds and kinds.index("token") > 0
+
+
+def test_a_question_the_corpus_cannot_answer_abstains_and_lists_nearest_passages(engine):
+    ans = engine.answer("What is the boiling point of mercury in Kelvin?")
+    assert ans.abstained and not ans.citations
+    assert "do not answer" in ans.answer and ans.evidence
+
+
+def test_false_premise_is_corrected_with_the_denial_quoted(engine, built_home):
+    ans = engine.answer("Why did the court grant the preliminary injunction?")
+    assert not ans.abstained
+    assert any("denies" in c.quote and "preliminary injunction" in c.quote for c in ans.citations)
+    assert "contradict" in ans.notice
+
+
+@pytest.mark.parametrize("question, message", [
+    ("", "empty"), ("   \n ", "empty"), ("?!", "no words"), ("x" * 50_000, "50,000 characters")])
+def test_bad_questions_get_a_message(engine, question, message):
+    with pytest.raises(QuestionError, match=message):
+        engine.answer(question)
+
+
+def test_a_question_in_another_language_gets_a_notice(engine):
+    ans = engine.answer("Quelle amende la CNIL a-t-elle infligée à Clearview ?")
+    assert "English" in ans.notice
+
+
+def test_store_never_built_says_how_to_build_it(tmp_path):
+    with pytest.raises(StoreError, match="python -m ingest"):
+        Engine(scratch_settings(tmp_path).replace(model="smollm2")).answer("Who is the judge?")
+
+
+def test_missing_model_gives_a_labelled_extractive_answer(built_home, real_embedder, tmp_path):
+    eng = Engine(built_home.replace(model=str(tmp_path / "missing.gguf")),
+                 index=Index(built_home, embedder=real_embedder))
+    ans = eng.answer("What did the two data breaches expose?")
+    docs = stored(built_home)
+    assert ans.mode == "extractive" and "model is unavailable" in ans.notice
+    assert ans.citations and all(c.quote == docs[c.doc_id].text[c.start:c.end] for c in ans.citations)
+    assert "source code" in " ".join(c.quote for c in ans.citations)
+
+
+class FailingBackend:
+    """A model that dies after a few words (out of memory, a crashed server...)."""
+
+    name = "failing"
+
+    def stream(self, messages, max_tokens):
+        yield "The two data breaches exposed Clearview's source code"
+        raise RuntimeError("the model process crashed")
+
+
+def test_a_model_failing_mid_answer_still_returns_evidence_and_says_so(built_home, real_embedder):
+    eng = Engine(built_home, index=Index(built_home, embedder=real_embedder), backend=FailingBackend())
+    ans = eng.answer("What did the two data breaches expose?")
+    assert ans.evidence and "stopped early" in ans.notice
+
+
+def test_follow_up_questions_use_the_conversation(engine):
+    first = "Does Clearview have offshore subsidiaries?"
+    ans = engine.answer("Where are they located?", history=[first])
+    text = " ".join(e.text for e in ans.evidence)
+    assert "Panama" in text and "Singapore" in text
+
+
+def test_filters_limit_retrieval_to_a_voice_or_kind(built_home, real_embedder):
+    idx = Index(built_home, embedder=real_embedder)
+    hits = idx.search("What did the CNIL decide?", filters=Filters(voices=("court",)))
+    assert hits and all(h.doc.meta.voice == "court" for h in hits)
+    hits = idx.search("fine", filters=Filters(kinds=("article",)))
+    assert hits and all(h.doc.meta.kind == "article" for h in hits)
+    assert idx.search("fine", filters=Filters(date_from="2030-01-01")) == []
+
+
+def test_hybrid_retrieval_finds_exact_citations_and_paraphrases(built_home, real_embedder):
+    idx = Index(built_home, embedder=real_embedder)
+    top = idx.search("Orr v. Shicker 953 F.3d 490", k=3)
+    assert any("953 F.3d 490" in h.chunk.text for h in top)
+    top = idx.search("the regulator's penalty on the facial recognition company", k=4)
+    assert any("20 million euros" in h.chunk.text for h in top)
+
+
+class TestCasefileRetrieverStandard(RetrieversIntegrationTests):
+    """LangChain's own standard tests for retrievers, against the real store."""
+
+    @pytest.fixture(autouse=True)
+    def _store(self, built_home, real_embedder):
+        type(self)._index = Index(built_home, embedder=real_embedder)
+
+    @property
+    def retriever_constructor(self):
+        return CasefileRetriever
+
+    @property
+    def retriever_constructor_params(self):
+        return {"index": self._index, "k": 3}
+
+    @property
+    def retriever_query_example(self) -> str:
+        return "Why did the court deny the preliminary injunction?"
