@@ -62,11 +62,11 @@ def filing(rng: random.Random, paras: list[str], i: int, n_paras: int) -> str:
 
 
 def build(dest: Path, chunks: int = 10_000, seed: int = 7) -> Path:
-    """Write about ``chunks`` chunks' worth of filings into ``dest`` (about 30 chunks a file)."""
+    """Write about ``chunks`` chunks' worth of filings into ``dest`` (about 23 chunks a file)."""
     rng = random.Random(seed)
     paras = paragraphs()
     dest.mkdir(parents=True, exist_ok=True)
-    n_files = max(1, chunks // 30)
+    n_files = max(1, round(chunks / 23))     # about 23 chunks a file
     for i in range(n_files):
         (dest / f"filing-{i:05d}.txt").write_text(filing(rng, paras, i, 24), encoding="utf-8")
     return dest

@@ -34,6 +34,10 @@ class Embedder:
             return cls._shared
 
     @property
+    def loaded(self) -> bool:
+        return self._model is not None
+
+    @property
     def model(self):
         with self._lock:
             if self._model is None:

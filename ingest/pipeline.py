@@ -222,60 +222,50 @@ def run(paths: Iterable[Path] | None = None, *, rebuild: bool = False,
     if rebuild:
         store.reset()
     manifest = store.manifest()
-    report.repaired = store.repair(manifest)
-    for note in report.repaired:
-        say(note)
-
     roots = [Path(p) for p in (paths or [settings.corpus])]
     files, problems = discover(roots)
     report.results.extend(problems)
     catalogs = Catalogs()
-    by_path = manifest.by_path()
-    todo: list[tuple[Document, Path, str]] = []
-    for path in files:
-        source = source_name(path)
-        try:
-            if path.suffix.lower() not in SUPPORTED:
-                load(path, max_bytes=settings.max_file_bytes, source=source)  # raises the message
-            size = path.stat().st_size
-            if size > settings.max_file_bytes:
-                load(path, max_bytes=settings.max_file_bytes, source=source)
-            meta = catalogs.entry(path)
-            digest = content_hash(path.read_bytes(), meta, embedder.model_id)
-            known = by_path.get(str(path.resolve()))
-            if known and known.status == OK and known.content_hash == digest:
-                report.results.append(FileResult(source, "unchanged", chunks=known.n_chunks))
-                continue
-            doc = prepare(path, settings, meta, digest)
-            todo.append((doc, path, "updated" if known else "added"))
-        except IngestError as exc:
-            report.results.append(FileResult(source, "failed", exc.reason))
-        except CasefileError as exc:
-            report.results.append(FileResult(source, "failed", str(exc)))
-        except OSError as exc:
-            report.results.append(FileResult(source, "failed",
-                                             f"cannot be read ({exc.strerror or exc}); check the path and its permissions"))
 
-    # files that are gone from the folders (or paths) being ingested
-    present = {str(p.resolve()) for p in files}
-    for entry in list(manifest.entries.values()):
-        if entry.path not in present and _under(entry.path, roots) and not Path(entry.path).exists():
-            store.remove(manifest, entry.doc_id)
-            report.results.append(FileResult(entry.source, "removed", "file no longer exists"))
+    # A manifest whose entries are all committed describes a consistent store (every write is
+    # bracketed by a pending mark), so a run with nothing to do never opens Chroma. Any run that
+    # writes, or follows an interrupted one, first checks the store against the manifest.
+    pending = any(e.status != OK for e in manifest.entries.values())
+    checked = False
+    while True:
+        if pending and not checked:
+            report.repaired = store.repair(manifest)
+            checked = True
+            for note in report.repaired:
+                say(note)
+        results, jobs = _plan(files, manifest, catalogs, settings, embedder.model_id)
+        gone = _gone(manifest, files, roots)
+        if checked or not (jobs or gone):
+            break
+        pending = True                 # about to write: check the store first, then plan again
+    report.results.extend(results)
+    for entry in gone:
+        store.remove(manifest, entry.doc_id)
+        report.results.append(FileResult(entry.source, "removed", "file no longer exists"))
 
-    total = sum(len(d.chunks) for d, _, _ in todo)
-    if todo:
-        bar = _progress(total, progress)
-        for doc, path, status in todo:
-            vectors = embedder.embed_documents([c.embed_text() for c in doc.chunks],
-                                               batch_size=settings.embed_batch,
-                                               on_batch=bar.update if bar else None)
-            # a file ingested from a new location replaces its old entry of the same id
-            store.put(manifest, doc, vectors, str(path.resolve()))
-            msg = "; ".join(doc.warnings)
-            report.results.append(FileResult(doc.source, status, msg, len(doc.chunks)))
-        if bar:
-            bar.close()
+    if jobs and not getattr(embedder, "loaded", True):
+        say("Loading the embedding model (all-MiniLM-L6-v2)…")
+    bar = _progress(progress and bool(jobs))
+    for (path, _, _, status), prepared in zip(jobs, _prepare_all(jobs, settings)):
+        if isinstance(prepared, str):
+            report.results.append(FileResult(source_name(path), "failed", prepared))
+            continue
+        doc = prepared
+        if bar is not None:
+            bar.total += len(doc.chunks)
+            bar.refresh()
+        vectors = embedder.embed_documents([c.embed_text() for c in doc.chunks],
+                                           batch_size=settings.embed_batch,
+                                           on_batch=bar.update if bar else None)
+        store.put(manifest, doc, vectors, str(path.resolve()))
+        report.results.append(FileResult(doc.source, status, "; ".join(doc.warnings), len(doc.chunks)))
+    if bar is not None:
+        bar.close()
     report.seconds = time.perf_counter() - t0
     if manifest.info.get("embed_model") != embedder.model_id:
         manifest.info["embed_model"] = embedder.model_id
@@ -283,10 +273,78 @@ def run(paths: Iterable[Path] | None = None, *, rebuild: bool = False,
     return report
 
 
-def _progress(total: int, enabled: bool):
-    if not enabled or total == 0:
+def _plan(files: list[Path], manifest, catalogs: Catalogs, settings: Settings, embed_id: str):
+    """What each file needs: results for files unchanged or unusable, and the jobs to ingest."""
+    by_path = manifest.by_path()
+    results: list[FileResult] = []
+    jobs: list[tuple[Path, DocumentMeta | None, str, str]] = []   # path, meta, digest, status
+    for path in files:
+        source = source_name(path)
+        try:
+            if path.suffix.lower() not in SUPPORTED or path.stat().st_size > settings.max_file_bytes:
+                load(path, max_bytes=settings.max_file_bytes, source=source)  # raises the message
+            meta = catalogs.entry(path)
+            digest = content_hash(path.read_bytes(), meta, embed_id)
+            known = by_path.get(str(path.resolve()))
+            if known and known.status == OK and known.content_hash == digest:
+                results.append(FileResult(source, "unchanged", chunks=known.n_chunks))
+                continue
+            jobs.append((path, meta, digest, "updated" if known else "added"))
+        except CasefileError as exc:
+            results.append(FileResult(source, "failed", getattr(exc, "reason", str(exc))))
+        except OSError as exc:
+            results.append(FileResult(source, "failed", _os_message(exc)))
+    return results, jobs
+
+
+def _gone(manifest, files: list[Path], roots: list[Path]) -> list:
+    """Entries whose files are gone from the folders (or paths) being ingested."""
+    present = {str(p.resolve()) for p in files}
+    return [e for e in manifest.entries.values()
+            if e.path not in present and _under(e.path, roots) and not Path(e.path).exists()]
+
+
+def _os_message(exc: OSError) -> str:
+    return f"cannot be read ({exc.strerror or exc}); check the path and its permissions"
+
+
+def _prepare_job(path: Path, settings: Settings, meta: DocumentMeta | None, digest: str) -> Document | str:
+    """``prepare`` for a worker process: a Document, or the message of why the file cannot be used."""
+    try:
+        return prepare(path, settings, meta, digest)
+    except CasefileError as exc:
+        return getattr(exc, "reason", str(exc))
+    except OSError as exc:
+        return _os_message(exc)
+
+
+PARALLEL_FROM = 4   # files; below this a worker process costs more than it saves
+
+
+def _prepare_all(jobs, settings: Settings):
+    """Documents for ``jobs``, in order. With several files, a worker process loads, cleans, chunks
+    and cites the next documents while this process embeds the current one (eyecite alone costs
+    about a third of embedding time on citation-dense filings)."""
+    if len(jobs) < PARALLEL_FROM:
+        for path, meta, digest, _ in jobs:
+            yield _prepare_job(path, settings, meta, digest)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # fork: no re-import of the caller's __main__ (spawn requires a main guard in every script
+    # that ingests), and instant start; the worker runs only pure Python, never torch.
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context(method)) as pool:
+        futures = [pool.submit(_prepare_job, path, settings, meta, digest) for path, meta, digest, _ in jobs]
+        for fut in futures:
+            yield fut.result()
+
+
+def _progress(enabled: bool):
+    if not enabled:
         return None
     from tqdm import tqdm
 
-    return tqdm(total=total, unit="chunk", desc="Embedding", file=sys.stderr,
+    return tqdm(total=0, unit="chunk", desc="Ingesting", file=sys.stderr,
                 dynamic_ncols=True, mininterval=0.5)
