@@ -7,11 +7,10 @@ whole sentences. A chunk is always one contiguous span of the clean text.
 """
 from __future__ import annotations
 
-import gc
 import re
-from contextlib import contextmanager
 from typing import Callable
 
+from .clean import gc_paused as _gc_paused
 from .types import Block, Chunk, Sentence
 
 # --- sentences --------------------------------------------------------------------------------
@@ -218,18 +217,6 @@ def _items(text: str, blocks: list[Block]) -> list[_Item]:
                            b.level if b.kind == "heading" else 0))
     return items
 
-
-@contextmanager
-def _gc_paused():
-    """Pause the cyclic garbage collector: these functions make millions of small acyclic
-    objects, and its repeated full scans would make the run superlinear. Restored after."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def chunk_document(doc_id: str, text: str, blocks: list[Block], *, target_words: int = 150,

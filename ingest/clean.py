@@ -619,7 +619,7 @@ def _render(body: list[_Block], notes: list[_Block], raw_len: int) -> Cleaned:
 
 
 @contextmanager
-def _gc_paused():
+def gc_paused():
     """Pause the cyclic garbage collector: these functions make millions of small acyclic
     objects, and its repeated full scans would make the run superlinear. Restored after."""
     was = gc.isenabled()
@@ -633,7 +633,7 @@ def _gc_paused():
 
 def clean(raw: str) -> Cleaned:
     """Clean the raw text of one document. Pure; linear in the size of ``raw``."""
-    with _gc_paused():
+    with gc_paused():
         blocks = _group_blocks(raw)
         _classify(blocks)
         body, notes = _mend(blocks)

@@ -253,10 +253,15 @@ def _split_form_feeds(text: str) -> tuple[str, list[tuple[int, int, int]]]:
     if len(parts) > 1 and not parts[-1].strip():
         tail = parts.pop()
         parts[-1] += tail
+    return join_pages(parts)
+
+
+def join_pages(texts: list[str]) -> tuple[str, list[tuple[int, int, int]]]:
+    """Pages' texts joined by ``PAGE_SEPARATOR``, with each page's (number, start, end)."""
     out: list[str] = []
     pages: list[tuple[int, int, int]] = []
     pos = 0
-    for number, part in enumerate(parts, start=1):
+    for number, part in enumerate(texts, start=1):
         if number > 1:
             out.append(PAGE_SEPARATOR)
             pos += len(PAGE_SEPARATOR)
@@ -389,17 +394,8 @@ def load_pdf(path: Path, *, max_bytes: int, source: str | None = None) -> RawDoc
                         "text layer (blank or scanned); if they hold text, OCR the PDF "
                         "(`ocrmypdf in.pdf out.pdf`) and add it again")
 
-    parts: list[str] = []
-    pages: list[tuple[int, int, int]] = []
-    pos = 0
-    for number, page_text in enumerate(texts, start=1):
-        if number > 1:
-            parts.append(PAGE_SEPARATOR)
-            pos += len(PAGE_SEPARATOR)
-        parts.append(page_text)
-        pages.append((number, pos, pos + len(page_text)))
-        pos += len(page_text)
-    return _finish(source, RawDocument(source=source, text="".join(parts), fmt="pdf",
+    text, pages = join_pages(texts)
+    return _finish(source, RawDocument(source=source, text=text, fmt="pdf",
                                        pages=pages, meta=meta, warnings=warnings))
 
 
