@@ -21,6 +21,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("paths", nargs="*", type=Path,
                     help="files or folders to ingest (default: the corpus folder)")
     ap.add_argument("--rebuild", action="store_true", help="delete the store and ingest from scratch")
+    ap.add_argument("--check", action="store_true",
+                    help="compare the whole store with the manifest and repair what disagrees")
     ap.add_argument("--home", type=Path, help="data directory (default: $CASEFILE_HOME or ./.casefile)")
     ap.add_argument("--max-file-mb", type=float, help="refuse files larger than this")
     ap.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -30,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings.from_env(home=args.home, max_file_mb=args.max_file_mb)
         from .pipeline import run
 
-        report = run(args.paths or None, rebuild=args.rebuild, settings=settings,
+        report = run(args.paths or None, rebuild=args.rebuild, check=args.check, settings=settings,
                      progress=not args.quiet and not args.json)
     except CasefileError as exc:
         print(f"error: {exc}", file=sys.stderr)

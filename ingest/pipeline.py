@@ -10,6 +10,7 @@ import hashlib
 import json
 import re
 import sys
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -207,10 +208,13 @@ def _under(path: str, roots: list[Path]) -> bool:
     return False
 
 
-def run(paths: Iterable[Path] | None = None, *, rebuild: bool = False,
+def run(paths: Iterable[Path] | None = None, *, rebuild: bool = False, check: bool = False,
         settings: Settings | None = None, embedder=None, progress: bool = True,
         log: Callable[[str], None] | None = None) -> Report:
-    """Ingest ``paths`` (files or folders; default: the corpus folder) into the store."""
+    """Ingest ``paths`` (files or folders; default: the corpus folder) into the store.
+
+    ``check`` compares every document's vectors and stored text with the manifest and repairs
+    what disagrees (done anyway after an interrupted run)."""
     from .embed import Embedder
 
     t0 = time.perf_counter()
@@ -227,22 +231,16 @@ def run(paths: Iterable[Path] | None = None, *, rebuild: bool = False,
     report.results.extend(problems)
     catalogs = Catalogs()
 
-    # A manifest whose entries are all committed describes a consistent store (every write is
-    # bracketed by a pending mark), so a run with nothing to do never opens Chroma. Any run that
-    # writes, or follows an interrupted one, first checks the store against the manifest.
-    pending = any(e.status != OK for e in manifest.entries.values())
-    checked = False
-    while True:
-        if pending and not checked:
-            report.repaired = store.repair(manifest)
-            checked = True
-            for note in report.repaired:
-                say(note)
-        results, jobs = _plan(files, manifest, catalogs, settings, embedder.model_id)
-        gone = _gone(manifest, files, roots)
-        if checked or not (jobs or gone):
-            break
-        pending = True                 # about to write: check the store first, then plan again
+    # A manifest whose entries are all committed describes a consistent store: every write is
+    # bracketed by a pending mark, so only a run that follows an interrupted one (or that is
+    # asked to, with check=True) compares the store with the manifest and repairs it. The others
+    # do not wait for Chroma to open before they start embedding.
+    if check or any(e.status != OK for e in manifest.entries.values()):
+        report.repaired = store.repair(manifest)
+        for note in report.repaired:
+            say(note)
+    results, jobs = _plan(files, manifest, catalogs, settings, embedder.model_id)
+    gone = _gone(manifest, files, roots)
     report.results.extend(results)
     for entry in gone:
         store.remove(manifest, entry.doc_id)
@@ -251,7 +249,13 @@ def run(paths: Iterable[Path] | None = None, *, rebuild: bool = False,
     if jobs and not getattr(embedder, "loaded", True):
         say("Loading the embedding model (all-MiniLM-L6-v2)…")
     bar = _progress(progress and bool(jobs))
+    opening = None
     for (path, _, _, status), prepared in zip(jobs, _prepare_all(jobs, settings)):
+        if opening is None:
+            # open Chroma (about a second of imports) while the first document is embedded;
+            # started only now, after the worker process has been forked
+            opening = threading.Thread(target=_warm, args=(store,), daemon=True)
+            opening.start()
         if isinstance(prepared, str):
             report.results.append(FileResult(source_name(path), "failed", prepared))
             continue
@@ -304,6 +308,13 @@ def _gone(manifest, files: list[Path], roots: list[Path]) -> list:
             if e.path not in present and _under(e.path, roots) and not Path(e.path).exists()]
 
 
+def _warm(store: Store) -> None:
+    try:
+        store.collection
+    except Exception:  # the main thread meets the same error when it writes, and reports it
+        pass
+
+
 def _os_message(exc: OSError) -> str:
     return f"cannot be read ({exc.strerror or exc}); check the path and its permissions"
 
@@ -318,7 +329,7 @@ def _prepare_job(path: Path, settings: Settings, meta: DocumentMeta | None, dige
         return _os_message(exc)
 
 
-PARALLEL_FROM = 4   # files; below this a worker process costs more than it saves
+PARALLEL_FROM = 2   # files; a forked worker costs ~50 ms, so one file is prepared inline
 
 
 def _prepare_all(jobs, settings: Settings):

@@ -224,3 +224,14 @@ def test_kill_9_mid_ingest_then_rerun_repairs(tmp_path, kill_after_ok):
                            capture_output=True, text=True, timeout=600)
     assert rerun.returncode == 0, rerun.stderr
     assert_consistent(scratch_settings(tmp_path), expect_docs=16)
+
+
+def test_check_repairs_a_store_changed_behind_its_back(corpus_copy, settings, embedder):
+    run([corpus_copy], settings=settings, embedder=embedder, progress=False)
+    store = Store(settings)
+    victim = next(iter(store.manifest().entries))
+    store.collection.delete(where={"doc_id": victim})          # vectors lost outside Casefile
+    r = run([corpus_copy], settings=settings, embedder=embedder, progress=False, check=True)
+    assert any("incomplete" in note for note in r.repaired)
+    assert r.count("added") == 1 and r.count("unchanged") == 2
+    assert_consistent(settings, expect_docs=3)
