@@ -26,6 +26,7 @@ def apply_offline_env() -> None:
     os.environ["DO_NOT_TRACK"] = "1"
     os.environ["ANONYMIZED_TELEMETRY"] = "False"      # chromadb
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # gradio
+    os.environ["RAGAS_DO_NOT_TRACK"] = "true"         # ragas (evaluation tests)
     os.environ["TOKENIZERS_PARALLELISM"] = "false"
 
 

@@ -36,6 +36,7 @@ def test_offline_and_no_telemetry_are_set_in_code():
     assert os.environ["HF_HUB_OFFLINE"] == "1"
     assert os.environ["ANONYMIZED_TELEMETRY"] == "False"
     assert os.environ["GRADIO_ANALYTICS_ENABLED"] == "False"
+    assert os.environ["RAGAS_DO_NOT_TRACK"] == "true"
     from ingest.store import chroma_settings
 
     assert chroma_settings().anonymized_telemetry is False

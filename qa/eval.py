@@ -1,0 +1,371 @@
+"""``python -m qa.eval TESTSET.jsonl --out DIR [--resume] [--limit N]``: run a QA test set.
+
+Each row is asked through the same engine the chat uses, its ``history`` turns first in the same
+conversation. Writes ``DIR/results.jsonl`` (RAGAS column names plus Casefile's own), ``DIR/summary.json``
+and ``DIR/report.md`` with plots. An interrupted run continues with ``--resume``.
+
+Metrics (each defined in the report): answer correctness (token F1 and key facts), quote
+precision, citation recall, context recall, abstention precision/recall/F1, latency p50/p95.
+No metric needs a model download.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import sys
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from ingest.bm25 import tokenize
+from ingest.errors import CasefileError
+from ingest.settings import Settings
+
+DEFINITIONS = {
+    "correct": "answerable rows: not abstained and the answer holds the reference's key facts "
+               "(numbers, names, quoted terms; at least two thirds of them) or, when the reference "
+               "has none, a token F1 of at least 0.4; false premises: the answer cites a reference "
+               "context. Unanswerable rows: abstained.",
+    "token_f1": "harmonic mean of precision and recall of the answer's content words against the reference's",
+    "key_fact_recall": "share of the reference's numbers, capitalised names and quoted terms found in the answer",
+    "quote_precision": "share of citations whose quote equals the stored document text at its offsets (below 100% is a bug)",
+    "citation_recall": "share of the answer's claim sentences that carry a supporting citation",
+    "context_recall": "share of reference_contexts found in the retrieved passages (verbatim, or 80% of their words)",
+    "abstention": "precision, recall and F1 of abstaining, with unanswerable rows as the positives",
+    "latency": "seconds from question to evidence (retrieve), to first answer token, and to the final answer",
+}
+
+
+class RowError(ValueError):
+    pass
+
+
+@dataclass
+class Row:
+    id: str
+    question: str
+    history: list[str] = field(default_factory=list)
+    reference: str = ""
+    reference_contexts: list[str] = field(default_factory=list)
+    answerable: bool = True
+    category: str = ""
+
+
+def parse_row(line: str, lineno: int) -> Row:
+    try:
+        d = json.loads(line)
+    except ValueError as exc:
+        raise RowError(f"line {lineno}: not valid JSON ({exc.msg} at column {exc.colno})") from None
+    if not isinstance(d, dict):
+        raise RowError(f"line {lineno}: expected a JSON object, got {type(d).__name__}")
+    question = d.get("question", d.get("user_input"))
+    if not isinstance(question, str) or not question.strip():
+        raise RowError(f"line {lineno}: no question (give `question` or `user_input`)")
+    history = d.get("history") or []
+    if not isinstance(history, list) or not all(isinstance(h, str) for h in history):
+        raise RowError(f"line {lineno}: `history` must be a list of earlier user turns (strings)")
+    contexts = d.get("reference_contexts") or []
+    if not isinstance(contexts, list):
+        raise RowError(f"line {lineno}: `reference_contexts` must be a list of strings")
+    return Row(id=str(d.get("id") or f"line{lineno}"), question=question, history=history,
+               reference=str(d.get("reference", d.get("ground_truth", "")) or ""),
+               reference_contexts=[str(c) for c in contexts],
+               answerable=bool(d.get("answerable", True)), category=str(d.get("category", "")))
+
+
+def read_testset(path: Path) -> tuple[list[Row], list[str]]:
+    rows, errors = [], []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            rows.append(parse_row(line, n))
+        except RowError as exc:
+            errors.append(str(exc))
+    return rows, errors
+
+
+# --- metrics (pure) ---------------------------------------------------------------------------
+
+def token_f1(answer: str, reference: str) -> float:
+    a, r = tokenize(answer), tokenize(reference)
+    if not a or not r:
+        return 0.0
+    common = sum(min(a.count(t), r.count(t)) for t in set(a))
+    if common == 0:
+        return 0.0
+    p, rec = common / len(a), common / len(r)
+    return 2 * p * rec / (p + rec)
+
+
+_NUM = re.compile(r"\d+(?:[.,]\d+)*")
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zA-Z’'-]+(?:\s+[A-Z][a-zA-Z’'-]+)*")
+
+
+def key_facts(reference: str) -> set[str]:
+    """Numbers, capitalised names and quoted terms of a reference answer, normalised."""
+    facts = {n.replace(",", "") for n in _NUM.findall(reference)}
+    for m in _NAME.finditer(reference):
+        words = [w for w in m.group().split() if w.lower() not in ("the", "a", "an", "it", "they", "in", "no")]
+        if words:
+            facts.add(" ".join(words).lower())
+    return facts
+
+
+def key_fact_recall(answer: str, reference: str) -> float | None:
+    facts = key_facts(reference)
+    if not facts:
+        return None
+    low = answer.lower().replace(",", "")
+    return sum(1 for f in facts if f in low) / len(facts)
+
+
+def context_found(context: str, retrieved: Iterable[str]) -> bool:
+    norm = " ".join(context.split())
+    words = set(tokenize(context))
+    for r in retrieved:
+        flat = " ".join(r.split())
+        if norm in flat:
+            return True
+        if words and len(words & set(tokenize(r))) / len(words) >= 0.8:
+            return True
+    return False
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    values = sorted(v for v in values if v is not None)
+    if not values:
+        return None
+    k = (len(values) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
+    return round(values[lo] + (values[hi] - values[lo]) * (k - lo), 3)
+
+
+def score_row(row: Row, ans: dict, stored: dict[str, str]) -> dict:
+    cits = ans.get("citations", [])
+    verbatim = [stored.get(c.get("doc_id", ""), "")[c["start"]:c["end"]] == c["quote"] for c in cits]
+    claims = len(re.findall(r"[.!?](?:\s|$)", re.sub(r"“[^”]*”", "", ans["answer"]))) or 1
+    unsupported = len(ans.get("unsupported", []))
+    retrieved = [e["text"] for e in ans.get("evidence", [])]
+    ctx = [context_found(c, retrieved) for c in row.reference_contexts]
+    f1 = token_f1(ans["answer"], row.reference) if row.answerable else None
+    kf = key_fact_recall(ans["answer"], row.reference) if row.answerable else None
+    if not row.answerable:
+        correct = ans["abstained"]
+    elif row.category == "false_premise":
+        quotes = " ".join(c["quote"] for c in cits)
+        correct = not ans["abstained"] and any(context_found(c, [quotes]) for c in row.reference_contexts)
+    else:
+        correct = not ans["abstained"] and ((kf >= 0.67) if kf is not None else (f1 >= 0.4))
+    return {
+        "correct": bool(correct), "token_f1": None if f1 is None else round(f1, 3),
+        "key_fact_recall": None if kf is None else round(kf, 3),
+        "quote_precision": (sum(verbatim) / len(verbatim)) if verbatim else None,
+        "citation_recall": None if ans["abstained"] else round(max(0.0, 1 - unsupported / claims), 3),
+        "context_recall": (sum(ctx) / len(ctx)) if ctx else None,
+    }
+
+
+def summarise(results: list[dict]) -> dict:
+    def mean(key, rows):
+        vals = [r["scores"][key] for r in rows if r["scores"].get(key) is not None]
+        return round(statistics.mean(vals), 4) if vals else None
+
+    answerable = [r for r in results if r["answerable"]]
+    unanswerable = [r for r in results if not r["answerable"]]
+    tp = sum(1 for r in unanswerable if r["abstained"])
+    fp = sum(1 for r in answerable if r["abstained"])
+    fn = len(unanswerable) - tp
+    prec = tp / (tp + fp) if tp + fp else None
+    rec = tp / (tp + fn) if tp + fn else None
+    f1 = 2 * prec * rec / (prec + rec) if prec and rec else None
+    quotes = [q for r in results for q in [r["scores"]["quote_precision"]] if q is not None]
+    by_cat: dict[str, list[dict]] = defaultdict(list)
+    for r in results:
+        by_cat[r.get("category") or "all"].append(r)
+    lat = {k: [r["timings"].get(k) for r in results] for k in ("retrieve_s", "first_token_s", "total_s")}
+    return {
+        "rows": len(results),
+        "answerable_correct": round(sum(r["scores"]["correct"] for r in answerable) / len(answerable), 4) if answerable else None,
+        "unanswerable_abstained": round(tp / len(unanswerable), 4) if unanswerable else None,
+        "answerable_wrongly_abstained": round(fp / len(answerable), 4) if answerable else None,
+        "token_f1": mean("token_f1", answerable), "key_fact_recall": mean("key_fact_recall", answerable),
+        "quote_precision": round(statistics.mean(quotes), 4) if quotes else None,
+        "citation_recall": mean("citation_recall", results), "context_recall": mean("context_recall", answerable),
+        "abstention": {"precision": prec, "recall": rec, "f1": f1},
+        "latency": {k: {"p50": percentile(v, 0.5), "p95": percentile(v, 0.95)} for k, v in lat.items()},
+        "by_category": {c: {"rows": len(rs), "correct": round(sum(r["scores"]["correct"] for r in rs) / len(rs), 4),
+                            "token_f1": mean("token_f1", rs), "context_recall": mean("context_recall", rs)}
+                        for c, rs in sorted(by_cat.items())},
+        "definitions": DEFINITIONS,
+    }
+
+
+# --- running --------------------------------------------------------------------------------
+
+def run_row(engine, row: Row) -> dict:
+    history: list[tuple[str, str]] = []
+    for turn in row.history:                     # earlier turns first, in the same conversation
+        prior = engine.answer(turn, history)
+        history.append((turn, prior.answer))
+    return engine.answer(row.question, history).to_dict()
+
+
+def to_result(row: Row, ans: dict, stored: dict[str, str]) -> dict:
+    return {
+        "id": row.id, "category": row.category, "user_input": row.question, "history": row.history,
+        "response": ans["answer"], "retrieved_contexts": [e["text"] for e in ans.get("evidence", [])],
+        "reference": row.reference, "reference_contexts": row.reference_contexts,
+        "answerable": row.answerable, "abstained": ans["abstained"], "citations": ans.get("citations", []),
+        "unsupported": ans.get("unsupported", []), "notice": ans.get("notice", ""), "mode": ans.get("mode", ""),
+        "timings": ans.get("timings", {}), "model": ans.get("model", ""),
+        "scores": score_row(row, ans, stored),
+    }
+
+
+def evaluate(testset: Path, out: Path, *, resume: bool = False, limit: int | None = None,
+             settings: Settings | None = None, engine=None, progress: bool = True) -> dict:
+    from ingest.store import Store
+
+    from .engine import Engine
+
+    settings = settings or Settings.from_env()
+    rows, errors = read_testset(testset)
+    for e in errors:
+        print(f"warning: {testset}: {e}; the row is skipped", file=sys.stderr)
+    rows = rows[:limit] if limit else rows
+    out.mkdir(parents=True, exist_ok=True)
+    results_path = out / "results.jsonl"
+    done: dict[str, dict] = {}
+    if resume and results_path.exists():
+        for line in results_path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                r = json.loads(line)
+                done[r["id"]] = r
+    elif results_path.exists():
+        results_path.unlink()
+    engine = engine or Engine(settings)
+    stored = {d.doc_id: d.text for d in Store(settings).documents()}
+    todo = [r for r in rows if r.id not in done]
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(rows), initial=len(rows) - len(todo), unit="q", desc="Evaluating", file=sys.stderr)
+    with open(results_path, "a", encoding="utf-8") as fh:
+        for row in todo:
+            try:
+                ans = run_row(engine, row)
+            except CasefileError as exc:
+                ans = {"answer": f"error: {exc}", "abstained": False, "citations": [], "evidence": [],
+                       "timings": {}, "notice": str(exc), "mode": "error"}
+            result = to_result(row, ans, stored)
+            done[row.id] = result
+            fh.write(json.dumps(result, ensure_ascii=False) + "\n")
+            fh.flush()
+            if bar:
+                bar.update(1)
+    if bar:
+        bar.close()
+    results = [done[r.id] for r in rows if r.id in done]
+    summary = summarise(results)
+    summary.update({"testset": str(testset), "model": next((r["model"] for r in results if r.get("model")), ""),
+                    "skipped_rows": errors})
+    (out / "summary.json").write_text(json.dumps(summary, indent=1, ensure_ascii=False), encoding="utf-8")
+    write_report(out, summary, results)
+    return summary
+
+
+def _fmt(v: Any) -> str:
+    if v is None:
+        return "—"
+    if isinstance(v, float):
+        return f"{v:.2f}"
+    return str(v)
+
+
+def write_report(out: Path, summary: dict, results: list[dict]) -> None:
+    plots = _plots(out, summary, results)
+    lines = [f"# Casefile evaluation: {summary['testset']}", "",
+             f"Model: {summary['model'] or 'n/a'} · rows: {summary['rows']}", "",
+             "| metric | value |", "|---|---|"]
+    for k in ("answerable_correct", "unanswerable_abstained", "answerable_wrongly_abstained", "token_f1",
+              "key_fact_recall", "quote_precision", "citation_recall", "context_recall"):
+        lines.append(f"| {k} | {_fmt(summary[k])} |")
+    a = summary["abstention"]
+    lines.append(f"| abstention P / R / F1 | {_fmt(a['precision'])} / {_fmt(a['recall'])} / {_fmt(a['f1'])} |")
+    for k, v in summary["latency"].items():
+        lines.append(f"| {k} p50 / p95 | {_fmt(v['p50'])} / {_fmt(v['p95'])} |")
+    lines += ["", "## By category", "", "| category | rows | correct | token F1 | context recall |", "|---|---|---|---|---|"]
+    for c, v in summary["by_category"].items():
+        lines.append(f"| {c} | {v['rows']} | {_fmt(v['correct'])} | {_fmt(v['token_f1'])} | {_fmt(v['context_recall'])} |")
+    lines += [""] + [f"![{p.stem}]({p.name})" for p in plots]
+    lines += ["", "## Questions", "", "| id | question | answer | verdict | citations |", "|---|---|---|---|---|"]
+    for r in results:
+        verdict = "correct" if r["scores"]["correct"] else ("abstained" if r["abstained"] else "wrong")
+        ans = r["response"].replace("|", "\\|").replace("\n", " ")[:300]
+        lines.append(f"| {r['id']} | {r['user_input'].replace('|', '/')} | {ans} | {verdict} | {len(r['citations'])} |")
+    lines += ["", "## Definitions", ""] + [f"- **{k}**: {v}" for k, v in summary["definitions"].items()]
+    (out / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _plots(out: Path, summary: dict, results: list[dict]) -> list[Path]:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return []
+    paths = []
+    fig, ax = plt.subplots(figsize=(6, 3.2))
+    for key, label in (("first_token_s", "first token"), ("total_s", "total")):
+        vals = [r["timings"].get(key) for r in results if r["timings"].get(key) is not None]
+        if vals:
+            ax.hist(vals, bins=20, alpha=0.6, label=label)
+    ax.set_xlabel("seconds"), ax.set_ylabel("questions"), ax.legend(), ax.set_title("Latency")
+    fig.tight_layout()
+    paths.append(out / "latency.png")
+    fig.savefig(paths[-1], dpi=110)
+    plt.close(fig)
+    cats = summary["by_category"]
+    fig, ax = plt.subplots(figsize=(6, 3.2))
+    ax.bar(list(cats), [v["correct"] for v in cats.values()], color="#4a7")
+    ax.set_ylim(0, 1), ax.set_ylabel("share correct"), ax.set_title("Correct by category")
+    ax.tick_params(axis="x", rotation=30)
+    fig.tight_layout()
+    paths.append(out / "by_category.png")
+    fig.savefig(paths[-1], dpi=110)
+    plt.close(fig)
+    return paths
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m qa.eval", description="Run a QA test set.")
+    ap.add_argument("testset", type=Path)
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--resume", action="store_true", help="keep the rows already in DIR/results.jsonl")
+    ap.add_argument("--limit", type=int, help="only the first N rows")
+    ap.add_argument("--model", help="qwen2.5-1.5b (default), smollm2, or a .gguf path")
+    args = ap.parse_args(argv)
+    if not args.testset.is_file():
+        print(f"error: test set {args.testset} not found", file=sys.stderr)
+        return 2
+    try:
+        summary = evaluate(args.testset, args.out, resume=args.resume, limit=args.limit,
+                           settings=Settings.from_env(model=args.model))
+    except CasefileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps({k: summary[k] for k in ("rows", "answerable_correct", "unanswerable_abstained",
+                                              "answerable_wrongly_abstained", "quote_precision",
+                                              "citation_recall", "context_recall", "latency")}, indent=1))
+    print(f"Report: {args.out / 'report.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,88 @@
+"""qa.eval: reading test sets, the metrics, and a run whose output other tools (RAGAS) read."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from qa.eval import (context_found, evaluate, key_fact_recall, parse_row, read_testset, RowError,
+                     summarise, token_f1)
+from qa.engine import Engine
+from qa.retrieve import Index
+
+
+def test_rows_accept_ragas_names_and_bad_rows_name_their_line(tmp_path):
+    r = parse_row(json.dumps({"user_input": "Q?", "ground_truth": "A."}), 1)
+    assert (r.question, r.reference, r.answerable) == ("Q?", "A.", True)
+    p = tmp_path / "t.jsonl"
+    p.write_text('{"question": "ok?"}\n{not json}\n{"question": ""}\n{"question": "h?", "history": "x"}\n')
+    rows, errors = read_testset(p)
+    assert [x.question for x in rows] == ["ok?"]
+    assert [e.split(":")[0] for e in errors] == ["line 2", "line 3", "line 4"]
+    with pytest.raises(RowError, match="line 7: no question"):
+        parse_row("{}", 7)
+
+
+def test_metrics_on_plain_strings():
+    assert token_f1("The fine was 20 million euros.", "20 million euros") > 0.6
+    assert token_f1("Nothing alike here.", "20 million euros") == 0.0
+    assert key_fact_recall("It was 20 million euros from the CNIL.", "20 million euros, imposed by the CNIL.") == 1.0
+    assert key_fact_recall("It was 30 million euros.", "20 million euros, imposed by the CNIL.") == 0.0
+    assert context_found("the restricted committee decided", ["... the restricted  committee decided to ..."])
+    assert not context_found("Panama and Singapore", ["a passage about fines"])
+
+
+def test_summary_counts_abstention_and_latency():
+    rows = [
+        {"answerable": True, "abstained": False, "category": "fact", "timings": {"total_s": 2.0},
+         "scores": {"correct": True, "token_f1": 0.5, "key_fact_recall": 1.0, "quote_precision": 1.0,
+                    "citation_recall": 1.0, "context_recall": 1.0}},
+        {"answerable": True, "abstained": True, "category": "fact", "timings": {"total_s": 4.0},
+         "scores": {"correct": False, "token_f1": 0.0, "key_fact_recall": 0.0, "quote_precision": None,
+                    "citation_recall": None, "context_recall": 0.0}},
+        {"answerable": False, "abstained": True, "category": "unanswerable", "timings": {"total_s": 1.0},
+         "scores": {"correct": True, "token_f1": None, "key_fact_recall": None, "quote_precision": None,
+                    "citation_recall": None, "context_recall": None}},
+    ]
+    s = summarise(rows)
+    assert s["answerable_correct"] == 0.5 and s["unanswerable_abstained"] == 1.0
+    assert s["answerable_wrongly_abstained"] == 0.5
+    assert s["abstention"]["precision"] == 0.5 and s["abstention"]["recall"] == 1.0
+    assert s["latency"]["total_s"]["p50"] == 2.0
+
+
+def test_a_run_writes_ragas_readable_results_and_resumes(tmp_path, built_home, real_embedder):
+    src = tmp_path / "set.jsonl"
+    src.write_text("\n".join(json.dumps(r) for r in [
+        {"id": "a", "question": "What did the two data breaches expose?", "category": "fact",
+         "reference": "Clearview's source code, employee information, and client list.",
+         "reference_contexts": ["The two data breaches exposed Clearview's source code, employee information, and client list—not facial images or facial vectors."]},
+        {"id": "b", "question": "Where are they located?", "history": ["Does Clearview have offshore subsidiaries?"],
+         "category": "follow_up", "reference": "Panama and Singapore.",
+         "reference_contexts": ["the offshore subsidiaries in Panama and Singapore"]},
+        {"id": "c", "question": "What is the boiling point of mercury?", "answerable": False,
+         "category": "unanswerable", "reference": "The documents do not say."},
+    ]) + "\n")
+    engine = Engine(built_home.replace(model="smollm2", max_tokens=60), index=Index(built_home, embedder=real_embedder))
+    out = tmp_path / "out"
+    summary = evaluate(src, out, settings=built_home, engine=engine, progress=False, limit=2)
+    assert summary["rows"] == 2 and summary["quote_precision"] in (None, 1.0)
+    summary = evaluate(src, out, settings=built_home, engine=engine, progress=False, resume=True)
+    lines = (out / "results.jsonl").read_text().splitlines()
+    assert [json.loads(x)["id"] for x in lines] == ["a", "b", "c"], "resumed, not redone"
+    assert summary["rows"] == 3 and summary["unanswerable_abstained"] == 1.0
+    assert summary["by_category"]["follow_up"]["context_recall"] == 1.0
+    report = (out / "report.md").read_text()
+    assert "By category" in report and (out / "latency.png").exists()
+
+    # a real peer tool reads it: RAGAS's dataset and one of its non-LLM metrics
+    from ragas import EvaluationDataset
+    from ragas.metrics import NonLLMContextPrecisionWithReference
+
+    rows = [json.loads(x) for x in lines]
+    ds = EvaluationDataset.from_list([{k: r[k] for k in ("user_input", "response", "retrieved_contexts",
+                                                          "reference", "reference_contexts")} for r in rows])
+    assert len(ds) == 3
+    metric = NonLLMContextPrecisionWithReference()
+    score = metric.single_turn_score(ds[0])
+    assert 0.0 <= score <= 1.0
