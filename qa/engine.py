@@ -57,7 +57,7 @@ class QuestionError(CasefileError):
 class Event:
     kind: str            # evidence | token | final
     answer: Answer | None = None
-    text: str = ""
+    text: str = ""       # token events: the answer text so far (a half-written marker held back)
 
 
 def check_question(question: str, settings: Settings) -> str:
@@ -165,7 +165,6 @@ class Engine:
         self.settings = settings or Settings.from_env()
         self.index = index or Index(self.settings)
         self._backend = backend
-        self._lock = threading.Lock()
 
     @property
     def backend(self):
