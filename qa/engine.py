@@ -284,11 +284,8 @@ class Engine:
         if is_abstention(text) or not ans.citations:
             reason = ("The model found no answer in the passages." if is_abstention(text)
                       else "The model's answer could not be matched to any passage, so it is not shown as cited.")
-            model_text = ans.answer
-            out = self._abstain(ans, t0, reason)
-            if model_text and not is_abstention(text):
-                out.notice += f" Unverified model text: “{model_text}”"
-            return out
+            # the model's unverified text is not shown: a fabricated figure must not reach a user
+            return self._abstain(ans, t0, reason)
         return ans
 
     def _abstain(self, ans: Answer, t0: float, reason: str) -> Answer:
