@@ -484,7 +484,8 @@ def _render(clean: str, marks: list[int]) -> str:
 def attribute(answer: str, sentences: list[EvidenceSentence], texts: dict[str, str], *,
               threshold: float = 0.5, max_cites_per_sentence: int = 2,
               hint_bonus: float = 0.05,
-              rewrite: Callable[[str, list[EvidenceSentence]], str] | None = None) -> Attribution:
+              rewrite: Callable[[str, list[EvidenceSentence]], str] | None = None,
+              lead_of: Callable[[str], int] | None = None) -> Attribution:
     """Align the answer's sentences with the evidence sentences that support them.
 
     ``sentences`` are the evidence passages' sentences (``key`` = the passage number the model
@@ -492,7 +493,9 @@ def attribute(answer: str, sentences: list[EvidenceSentence], texts: dict[str, s
     answer rewritten with markers numbered 1..k by first use, the citations in that order, and
     the sentences nothing supports (kept in the text, marked " [unsupported]").
     ``rewrite(sentence, support)`` may reword a supported sentence before it is rendered (used to
-    name the voice of its sources); it never touches a quote.
+    name the voice of its sources); it never touches a quote. ``lead_of(sentence)`` gives the length
+    of an attribution lead ("The court held that ") that needs no support of its own: without it, a
+    sentence about an article's facts would pull in a court sentence just for "court".
     """
     # one entry per distinct source range (overlapping chunks repeat sentences under two keys)
     uniq: list[EvidenceSentence] = []
@@ -528,7 +531,7 @@ def attribute(answer: str, sentences: list[EvidenceSentence], texts: dict[str, s
             out_sentences.append(SupportedSentence(clean, [], 0.0, kind))
             parts.append(lead + clean)
             continue
-        ans = _profile(clean)
+        ans = _profile(clean[lead_of(clean):] if lead_of else clean)
         short = len(ans.seq) < 4 and not ans.numbers
         support, score = _select(ans, profiles, keys, set(hints), threshold=threshold,
                                  max_cites=max_cites_per_sentence, hint_bonus=hint_bonus)

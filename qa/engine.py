@@ -22,7 +22,7 @@ from .condense import condense, normalise_history
 from .evidence import Passage, select_evidence
 from .llm import get_backend
 from .retrieve import Filters, Index
-from .voice import give_voice
+from .voice import claimed_voice, give_voice
 
 ABSTAIN_TEXT = "The documents do not answer this question."
 SYSTEM_PROMPT = """You are Casefile, a careful legal research assistant. Answer the question using ONLY the numbered sources.
@@ -263,7 +263,8 @@ class Engine:
                 return sent            # a caption or signature is the record, not an argument
             return give_voice(sent, [by_doc[ev.doc_id].doc.meta.voice for ev in support])
 
-        att = attribute(strip_labels(text), sentences, texts, max_cites_per_sentence=3, rewrite=voice)
+        att = attribute(strip_labels(text), sentences, texts, max_cites_per_sentence=3, rewrite=voice,
+                        lead_of=lambda sent: claimed_voice(sent)[1])
         ans.citations = [citation_for(n, ev, by_doc) for n, ev in att.citations]
         ans.unsupported = att.unsupported
         ans.answer = att.text

@@ -399,3 +399,15 @@ def test_a_list_spread_over_three_list_items_is_cited_to_all_three_and_a_wrong_n
     bad = attribute("Clearview breached Articles 6, 12, 15, 17 and 32.", ev, {"a": text},
                     max_cites_per_sentence=3)
     assert bad.unsupported and not bad.citations
+
+
+def test_an_attribution_lead_needs_no_support_of_its_own():
+    from qa.voice import claimed_voice
+
+    items = ["- Unlawful processing of personal data (breach of Article 6 of the GDPR)",
+             "The Court first examines plaintiffs' argument concerning Clearview's lax security practices and two data breaches."]
+    text = "\n".join(items)
+    ev = [EvidenceSentence(k, "a", text.index(x), text.index(x) + len(x)) for k, x in enumerate(items, 1)]
+    att = attribute("The court held that Clearview breached Article 6 of the GDPR.", ev, {"a": text},
+                    max_cites_per_sentence=3, lead_of=lambda s: claimed_voice(s)[1])
+    assert [text[e.start:e.end] for _, e in att.citations] == [items[0]]
