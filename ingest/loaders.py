@@ -80,17 +80,22 @@ def _check_exists(path: Path, source: str) -> None:
                                   "and those of the folders above it") from None
 
 
+def _unreadable(source: str, err: OSError) -> IngestError:
+    """The message for a file the operating system will not let us read."""
+    if isinstance(err, PermissionError):
+        return IngestError(source, "cannot be read (permission denied); check its permissions")
+    if isinstance(err, IsADirectoryError):
+        return IngestError(source, "is a folder, not a file; add the files inside it instead")
+    return IngestError(source, f"cannot be read ({err.strerror or err}); check the file")
+
+
 def _read_checked(path: Path, source: str, max_bytes: int) -> bytes:
     """All the guards, then the file's bytes."""
     _check_exists(path, source)
     try:
         size = path.stat().st_size
-    except PermissionError:
-        raise IngestError(source, "cannot be read (permission denied); check its permissions") \
-            from None
     except OSError as err:
-        raise IngestError(source, f"cannot be read ({err.strerror or err}); check the file") \
-            from None
+        raise _unreadable(source, err) from None
     if size == 0:
         raise IngestError(source, "is empty (0 bytes); re-export or re-download it")
     if size > max_bytes:
@@ -99,15 +104,8 @@ def _read_checked(path: Path, source: str, max_bytes: int) -> bytes:
     try:
         with path.open("rb") as fh:
             data = fh.read(max_bytes + 1)
-    except PermissionError:
-        raise IngestError(source, "cannot be read (permission denied); check its permissions") \
-            from None
-    except IsADirectoryError:
-        raise IngestError(source, "is a folder, not a file; add the files inside it instead") \
-            from None
     except OSError as err:
-        raise IngestError(source, f"cannot be read ({err.strerror or err}); check the file") \
-            from None
+        raise _unreadable(source, err) from None
     if not data:
         raise IngestError(source, "is empty (0 bytes); re-export or re-download it")
     if len(data) > max_bytes:  # grew since stat()

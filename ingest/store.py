@@ -17,7 +17,7 @@ import logging
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Sequence
 
 from .errors import StoreError
 from .manifest import OK, PENDING, Entry, Manifest, atomic_write_text
@@ -221,11 +221,6 @@ class Store:
                     p.unlink()
         return notes
 
-    def count_vectors(self, doc_id: str | None = None) -> int:
-        if doc_id is None:
-            return self.collection.count()
-        return len(self.collection.get(where={"doc_id": doc_id}, include=[])["ids"])
-
     def reset(self) -> None:
         """Delete everything in this store (``--rebuild``)."""
         import shutil
@@ -243,9 +238,3 @@ class Store:
         shutil.rmtree(self.settings.docs_dir, ignore_errors=True)
         self.settings.manifest_path.unlink(missing_ok=True)
         (self.home / "bm25.pkl").unlink(missing_ok=True)
-
-
-def iter_chunks(docs: Iterable[Document]) -> Iterable[tuple[Document, Chunk]]:
-    for d in docs:
-        for c in d.chunks:
-            yield d, c

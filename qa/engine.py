@@ -12,14 +12,14 @@ import time
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
-from ingest.catalog import describe
+from ingest.bm25 import tokenize
 from ingest.errors import CasefileError, ModelError
 from ingest.settings import Settings
 from ingest.types import Answer, Citation, Evidence
 
 from .attribute import EvidenceSentence, attribute, contradicts, cut_quote, is_abstention
 from .condense import condense, normalise_history
-from .evidence import Passage, select_evidence
+from .evidence import Passage, select_evidence, sentence_scores
 from .llm import get_backend
 from .retrieve import Filters, Index
 from .voice import claimed_voice, give_voice
@@ -240,8 +240,6 @@ class Engine:
         dense similarity: low means the corpus likely does not hold the answer."""
         if not terms:
             return 1.0
-        from ingest.bm25 import tokenize
-
         have = set()
         for p in passages:
             have.update(tokenize(p.text))
@@ -300,8 +298,6 @@ class Engine:
 
     def _extractive(self, ans: Answer, passages: list[Passage], terms: list[str], t0: float, error) -> Answer:
         """No model: answer with the best supporting sentences themselves, clearly labelled."""
-        from .evidence import sentence_scores
-
         scored = []
         for p in passages[:3]:
             for s, sc in zip(p.sentences, sentence_scores(p.doc.text, p.sentences, terms, self.index.idf)):

@@ -78,6 +78,7 @@ class Index:
         self._embedder = embedder
         self._lock = threading.RLock()
         self._fingerprint: str | None = None
+        self._stamp: tuple[int, int] | None = None
         self.docs: dict[str, Document] = {}
         self.chunk_ids: list[str] = []
         self.chunk_pos: dict[str, int] = {}
@@ -94,6 +95,13 @@ class Index:
 
     # -- loading -------------------------------------------------------------------------------
     def refresh(self) -> "Index":
+        try:
+            st = self.settings.manifest_path.stat()
+            stamp = (st.st_mtime_ns, st.st_size)
+        except FileNotFoundError:
+            stamp = None
+        if stamp is not None and stamp == self._stamp:
+            return self                    # the manifest file is unchanged: nothing to reload
         manifest = self.store.require_built()
         fp = manifest.fingerprint()
         with self._lock:
@@ -105,6 +113,7 @@ class Index:
             self.docs, self.chunk_ids = docs, chunk_ids
             self.chunk_pos = {cid: i for i, cid in enumerate(chunk_ids)}
             self._fingerprint = fp
+            self._stamp = stamp
         return self
 
     def _load_bm25(self, fp: str, chunk_ids: list[str], docs: dict[str, Document]) -> BM25:
