@@ -52,7 +52,8 @@ $(STAMP): requirements.txt requirements-dev.txt
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
-## Join and verify the answering model (once), verify the embedding model
+## Join and verify the answering model (once), verify the embedding model, compile eyecite's
+## citation patterns for Hyperscan (once, 30-60 s; ingest falls back to eyecite's default without them)
 models: setup
 	$(PY) -m ingest.models
 

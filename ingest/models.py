@@ -4,6 +4,10 @@ Nothing here downloads anything. A missing package or a checksum mismatch is ref
 message that says which package to install.
 
     python -m ingest.models            # prepare and verify every model (prints progress)
+
+It also compiles eyecite's citation patterns into a Hyperscan database in the model cache (once,
+30-60 s), so that no ingest has to: without it citations are found by eyecite's slower default
+tokenizer.
 """
 from __future__ import annotations
 
@@ -212,6 +216,26 @@ def _bar(total: int, desc: str, enabled: bool):
     return tqdm(total=total, unit="B", unit_scale=True, desc=desc, file=sys.stderr, mininterval=0.5)
 
 
+def citation_patterns(settings: Settings | None = None, progress: bool = True) -> Path | None:
+    """eyecite's patterns compiled for Hyperscan into the model cache (once); None, with a note,
+    when that cannot be done: ingest then uses eyecite's default tokenizer (same citations,
+    about 3x slower)."""
+    from .legal import build_hyperscan_cache
+
+    settings = settings or Settings.from_env()
+    say = (lambda msg: print(msg, file=sys.stderr)) if progress else None
+    try:
+        path = build_hyperscan_cache(settings.models_dir, log=say)
+    except Exception as exc:  # noqa: BLE001  (an optional speed-up: never fail setup for it)
+        path = None
+        reason = f"compiling failed ({type(exc).__name__}: {exc})"
+    else:
+        reason = "the package hyperscan is not installed (see requirements.txt)"
+    if path is None and say:
+        say(f"note: citation patterns not compiled: {reason}; ingest uses eyecite's default tokenizer")
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
     settings = Settings.from_env()
     try:
@@ -221,6 +245,9 @@ def main(argv: list[str] | None = None) -> int:
     except ModelError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    patterns = citation_patterns(settings, progress=True)
+    if patterns:
+        print(f"Citation patterns: {patterns} (Hyperscan)", file=sys.stderr)
     return 0
 
 

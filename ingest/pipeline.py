@@ -20,7 +20,7 @@ from . import catalog as catalog_mod
 from .chunk import chunk_document
 from .clean import clean
 from .errors import CasefileError, IngestError
-from .legal import extract_authorities_doc
+from .legal import citation_tokenizer, extract_authorities_doc
 from .loaders import SUPPORTED, load
 from .manifest import OK
 from .settings import REPO_ROOT, Settings
@@ -188,7 +188,10 @@ def prepare(path: Path, settings: Settings, meta: DocumentMeta | None, digest: s
                             page_of=page_of if pages else None)
     if not chunks:
         raise IngestError(source, "produced no passages to index; check that it has body text")
-    for chunk, auths in zip(chunks, extract_authorities_doc(cleaned.text, [(c.start, c.end) for c in chunks])):
+    spans = [(c.start, c.end) for c in chunks]
+    # Hyperscan when `python -m ingest.models` compiled its database into this home, else eyecite's default
+    tokenizer = citation_tokenizer(settings.models_dir)
+    for chunk, auths in zip(chunks, extract_authorities_doc(cleaned.text, spans, tokenizer)):
         chunk.authorities = auths
         chunk.context = context_label(meta, chunk.section)
     return Document(doc_id=doc_id, source=source, content_hash=digest, fmt=raw.fmt, meta=meta,

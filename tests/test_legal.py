@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.legal import extract_authorities, extract_authorities_doc
+from ingest.legal import (PrecompiledHyperscanTokenizer, citation_tokenizer, extract_authorities,
+                          extract_authorities_doc)
 
 CORPUS = Path(__file__).parents[1] / "corpus"
 ORDER = (CORPUS / "2021-06-14-order-denying-preliminary-injunction.txt").read_text(encoding="utf-8")
@@ -95,3 +96,92 @@ def test_statutes_and_rules_forms():
     assert got == ["42 U.S.C. § 1983", "Fed. R. Evid. 702", "Local Rule 37.2", "ECF No. 12",
                    "Fed. R. Civ. P. 72(a)"]
     assert extract_authorities("No citations in this sentence at all.") == []
+
+
+# --- the Hyperscan tokenizer: same citations, compiled once at setup, never during an ingest ------
+
+@pytest.fixture(scope="session")
+def hyperscan_models_dir(tmp_path_factory) -> Path:
+    """A model cache holding the compiled Hyperscan database: the one `python -m ingest.models`
+    built for this checkout if there is one, else compiled here once (30-60 s)."""
+    pytest.importorskip("hyperscan", reason="hyperscan is not installed (requirements.txt pins it)")
+    from ingest.legal import build_hyperscan_cache, hyperscan_cache_path
+    from ingest.settings import Settings
+
+    home_models = Settings.from_env().models_dir
+    if isinstance(citation_tokenizer(home_models), PrecompiledHyperscanTokenizer):
+        return home_models
+    models_dir = tmp_path_factory.mktemp("models")
+    try:
+        build_hyperscan_cache(models_dir)
+    except Exception as exc:  # noqa: BLE001
+        pytest.skip(f"the Hyperscan database could not be compiled here: {exc}")
+    assert hyperscan_cache_path(models_dir).is_file()
+    return models_dir
+
+
+def _citations(text: str, tokenizer) -> list[tuple]:
+    import eyecite
+
+    return [(type(c).__name__, c.span(), c.matched_text(), str(c.corrected_citation()), c.groups)
+            for c in eyecite.get_citations(text, tokenizer=tokenizer)]
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in CORPUS.glob("*.txt")))
+def test_hyperscan_and_default_tokenizers_give_the_same_citations(hyperscan_models_dir, name):
+    from eyecite.tokenizers import default_tokenizer
+
+    fast = citation_tokenizer(hyperscan_models_dir)
+    assert isinstance(fast, PrecompiledHyperscanTokenizer)
+    text = (CORPUS / name).read_text(encoding="utf-8")
+    # eyecite's own output, citation by citation (on the first window: eyecite runs per window)
+    window = _unstarred(text)[:12_000]
+    assert _citations(window, fast) == _citations(window, default_tokenizer)
+    # and what Casefile makes of it, chunk spans and short-form resolution included
+    spans = [(i, min(i + 1500, len(text))) for i in range(0, len(text), 1500)]
+    want = extract_authorities_doc(text, spans, default_tokenizer)
+    assert any(want)
+    assert extract_authorities_doc(text, spans, fast) == want
+
+
+def _in_worker(models_dir: Path) -> tuple[int, list[str]]:
+    tok = citation_tokenizer(models_dir)
+    assert isinstance(tok, PrecompiledHyperscanTokenizer)
+    return id(tok), extract_authorities(REPLY, tok)
+
+
+def test_the_tokenizer_is_loaded_once_and_works_in_a_forked_worker(hyperscan_models_dir):
+    import multiprocessing
+
+    tok = citation_tokenizer(hyperscan_models_dir)
+    assert citation_tokenizer(hyperscan_models_dir) is tok
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("no fork on this platform")
+    from concurrent.futures import ProcessPoolExecutor
+
+    # like the pipeline's worker: forked, it keeps the parent's tokenizer (with its own scratch space)
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+        tok_id, got = pool.submit(_in_worker, hyperscan_models_dir).result()
+    assert tok_id == id(tok)
+    assert got == extract_authorities(REPLY, tok)
+
+
+def test_no_compiled_database_means_the_default_tokenizer_and_no_compiling(tmp_path, monkeypatch):
+    from eyecite.tokenizers import HyperscanTokenizer, default_tokenizer
+
+    import ingest.legal as legal
+
+    def refuse(self):
+        raise AssertionError("an ingest must never compile the Hyperscan database")
+
+    monkeypatch.setattr(HyperscanTokenizer, "hyperscan_db", property(refuse))
+    assert citation_tokenizer(tmp_path / "empty") is default_tokenizer
+    path = legal.hyperscan_cache_path(tmp_path / "damaged")
+    if path is not None:                       # hyperscan installed: a damaged file is ignored
+        path.parent.mkdir(parents=True)
+        path.write_bytes(b"not a hyperscan database" * 100)
+        assert citation_tokenizer(tmp_path / "damaged") is default_tokenizer
+    monkeypatch.setattr(legal, "_hyperscan_key", lambda: None)     # hyperscan not installed
+    assert citation_tokenizer(tmp_path / "empty") is default_tokenizer
+    assert extract_authorities("See Orr v. Shicker, 953 F.3d 490 (7th Cir. 2020).",
+                               citation_tokenizer(tmp_path)) == ["Orr v. Shicker, 953 F.3d 490"]
