@@ -67,5 +67,10 @@ eval: setup models ingest
 bench: setup
 	$(PY) bench/ingest_bench.py
 
+## The answering benchmark (built store and model needed): stage latencies, prompt tokens, speed, memory
+.PHONY: bench-qa
+bench-qa: setup models ingest
+	$(PY) bench/qa_bench.py $(BENCH_ARGS)
+
 clean-store:
 	rm -rf .casefile/chroma .casefile/docs .casefile/manifest.json .casefile/bm25.pkl
