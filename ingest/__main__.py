@@ -13,7 +13,7 @@ from pathlib import Path
 from .errors import CasefileError
 from .settings import Settings
 
-SYMBOL = {"added": "+", "updated": "~", "unchanged": "=", "removed": "-", "failed": "!"}
+SYMBOL = {"added": "+", "updated": "~", "unchanged": "=", "removed": "-", "excluded": "x", "failed": "!"}
 
 
 def main(argv: list[str] | None = None) -> int:

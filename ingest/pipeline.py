@@ -22,7 +22,7 @@ from .clean import clean
 from .errors import CasefileError, IngestError
 from .legal import citation_tokenizer, extract_authorities_doc
 from .loaders import SUPPORTED, load
-from .manifest import OK
+from .manifest import OK, Entry
 from .settings import REPO_ROOT, Settings
 from .store import Store
 from .types import Document, DocumentMeta
@@ -36,7 +36,7 @@ IGNORED_NAMES = {CATALOG_NAME, "catalog.yml", "README.md", "readme.md"}
 @dataclass
 class FileResult:
     source: str
-    status: str          # added | updated | unchanged | removed | failed
+    status: str          # added | updated | unchanged | removed | excluded | failed
     message: str = ""
     chunks: int = 0
 
@@ -59,7 +59,7 @@ class Report:
         return sum(1 for r in self.results if r.status == status)
 
     def summary(self) -> str:
-        parts = [f"{self.count(s)} {s}" for s in ("added", "updated", "unchanged", "removed", "failed")
+        parts = [f"{self.count(s)} {s}" for s in ("added", "updated", "unchanged", "removed", "excluded", "failed")
                  if self.count(s)]
         chunks = sum(r.chunks for r in self.results if r.status in ("added", "updated"))
         return (f"{', '.join(parts) or 'nothing to do'}; {chunks} chunks embedded "
@@ -242,6 +242,8 @@ def run(paths: Iterable[Path] | None = None, *, rebuild: bool = False, check: bo
         report.repaired = store.repair(manifest)
         for note in report.repaired:
             say(note)
+    files, excluded = _not_excluded(manifest, files, roots)
+    report.results.extend(excluded)
     results, jobs = _plan(files, manifest, catalogs, settings, embedder.model_id)
     gone = _gone(manifest, files, roots)
     report.results.extend(results)
@@ -302,6 +304,48 @@ def _plan(files: list[Path], manifest, catalogs: Catalogs, settings: Settings, e
         except OSError as exc:
             results.append(FileResult(source, "failed", _os_message(exc)))
     return results, jobs
+
+
+EXCLUDED = "excluded"   # manifest.info key: files deleted by a user, skipped when their folder is ingested
+
+
+def _not_excluded(manifest, files: list[Path], roots: list[Path]) -> tuple[list[Path], list[FileResult]]:
+    """Drop files a user deleted from the store (``remove_document``) while their folder is being
+    ingested; a file named on its own (an upload, a path given on the command line) comes back."""
+    excluded = set(manifest.info.get(EXCLUDED, []))
+    if not excluded:
+        return files, []
+    named = {str(r.resolve()) for r in roots if not r.is_dir()}
+    back = excluded & named
+    if back:
+        manifest.info[EXCLUDED] = sorted(excluded - back)
+        manifest.save()
+        excluded -= back
+    keep, skipped = [], []
+    for f in files:
+        if str(f.resolve()) in excluded:
+            skipped.append(FileResult(source_name(f), EXCLUDED,
+                                      "deleted from the store earlier; ingest the file by name to restore it"))
+        else:
+            keep.append(f)
+    return keep, skipped
+
+
+def remove_document(doc_id: str, settings: Settings | None = None) -> Entry:
+    """Delete one document from the store (vectors, stored text, manifest entry) and remember its
+    file so that ingesting its folder again does not bring it back. Returns the removed entry."""
+    from .errors import StoreError
+
+    store = Store(settings or Settings.from_env())
+    manifest = store.manifest()
+    entry = manifest.entries.get(doc_id)
+    if entry is None:
+        raise StoreError(f"No document {doc_id!r} in the store at {store.home}; it may have been "
+                         f"deleted already. Reload the document list.")
+    store.remove(manifest, doc_id)
+    manifest.info[EXCLUDED] = sorted(set(manifest.info.get(EXCLUDED, [])) | {entry.path})
+    manifest.save()
+    return entry
 
 
 def _gone(manifest, files: list[Path], roots: list[Path]) -> list:

@@ -235,3 +235,27 @@ def test_check_repairs_a_store_changed_behind_its_back(corpus_copy, settings, em
     assert any("incomplete" in note for note in r.repaired)
     assert r.count("added") == 1 and r.count("unchanged") == 2
     assert_consistent(settings, expect_docs=3)
+
+
+def test_a_deleted_document_stays_deleted_until_its_file_is_added_by_name(corpus_copy, settings, embedder):
+    from ingest.errors import StoreError
+    from ingest.pipeline import remove_document
+
+    assert run([corpus_copy], settings=settings, embedder=embedder, progress=False).ok
+    m = Manifest.load(settings.manifest_path)
+    article_id = next(k for k, e in m.entries.items() if e.source.endswith(ARTICLE))
+    entry = remove_document(article_id, settings)
+    assert entry.source.endswith(ARTICLE)
+    assert_consistent(settings, expect_docs=2)
+    with pytest.raises(StoreError, match="deleted already"):
+        remove_document(article_id, settings)
+
+    calls = embedder.calls
+    again = run([corpus_copy], settings=settings, embedder=embedder, progress=False)   # the folder
+    assert again.count("excluded") == 1 and again.count("unchanged") == 2 and embedder.calls == calls
+    assert_consistent(settings, expect_docs=2)
+
+    back = run([corpus_copy / ARTICLE], settings=settings, embedder=embedder, progress=False)  # by name
+    assert back.count("added") == 1
+    assert_consistent(settings, expect_docs=3)
+    assert run([corpus_copy], settings=settings, embedder=embedder, progress=False).count("unchanged") == 3
