@@ -642,7 +642,7 @@ def build(cf: Casefile) -> gr.Blocks:
         ask_outputs = [conv, turns_state, question, md_dl, js_dl]
         for trigger in (question.submit, ask_btn.click):
             trigger(on_ask, ask_inputs, ask_outputs, concurrency_limit=1, concurrency_id="model",
-                    show_progress="minimal", show_progress_on=[conv], api_visibility="private")
+                    show_progress="full", show_progress_on=[conv], api_visibility="private")
 
         def on_new():
             return (conversation_html([], {}), [], "", gr.DownloadButton(value=None, interactive=False),

@@ -190,15 +190,12 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(built_home, qwen_gguf, tmp_path_factory):
-    """python app.py on a free loopback port, on a scratch copy of the corpus store."""
-    home = tmp_path_factory.mktemp("app") / "home"
-    shutil.copytree(built_home.home, home)
+def _start(home: Path, model: str, *args: str, **env_extra: str):
+    """python app.py on a free loopback port; returns (process, url, log file) once it answers."""
     port = _free_port()
-    env = dict(os.environ, CASEFILE_HOME=str(home), CASEFILE_CORPUS=str(CORPUS), CASEFILE_MODEL=str(qwen_gguf))
+    env = dict(os.environ, CASEFILE_HOME=str(home), CASEFILE_CORPUS=str(CORPUS), CASEFILE_MODEL=model, **env_extra)
     log = open(home.parent / "app.log", "w")
-    proc = subprocess.Popen([sys.executable, str(REPO_ROOT / "app.py"), "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, str(REPO_ROOT / "app.py"), "--port", str(port), *args],
                             cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.time() + 180
@@ -211,13 +208,43 @@ def server(built_home, qwen_gguf, tmp_path_factory):
                 proc.kill()
                 raise RuntimeError("the app did not start:\n" + (home.parent / "app.log").read_text())
             time.sleep(1)
-    yield url, home
+    return proc, url, log
+
+
+def _stop(proc, log):
     proc.terminate()
     try:
         proc.wait(timeout=20)
     except subprocess.TimeoutExpired:
         proc.kill()
     log.close()
+
+
+@pytest.fixture(scope="module")
+def server(built_home, qwen_gguf, tmp_path_factory):
+    """python app.py with the default model, on a scratch copy of the corpus store."""
+    home = tmp_path_factory.mktemp("app") / "home"
+    shutil.copytree(built_home.home, home)
+    proc, url, log = _start(home, str(qwen_gguf))
+    yield url, home
+    _stop(proc, log)
+
+
+def test_with_logins_nothing_is_served_without_one(built_home, tmp_path):
+    from gradio_client import Client
+
+    home = tmp_path / "home"
+    shutil.copytree(built_home.home, home)
+    proc, url, log = _start(home, "smollm2", "--no-ingest", CASEFILE_AUTH="alice:correct horse")
+    try:
+        with pytest.raises(Exception):
+            Client(url, verbose=False).predict(api_name="/documents")
+        with pytest.raises(Exception):
+            Client(url, auth=("alice", "wrong"), verbose=False).predict(api_name="/documents")
+        docs = Client(url, auth=("alice", "correct horse"), verbose=False).predict(api_name="/documents")
+        assert len(docs) == 3
+    finally:
+        _stop(proc, log)
 
 
 def _stored(home: Path, doc_id: str) -> str:
