@@ -41,30 +41,38 @@ class Passage:
         return f"{describe(m)}{where}"
 
 
-_AMOUNT_Q = re.compile(r"\b(how (much|many|long)|what (amount|sum|number|penalty|fine)|how large|fined?)\b", re.I)
-_DATE_Q = re.compile(r"\b(when|what date|which date|what year|which year|dated?)\b", re.I)
-_AMOUNT = re.compile(r"(\d[\d,.]*\s*(%|percent|million|billion|thousand|euros?|dollars?|months?|years?|days?)"
-                     r"|[$€£]\s?\d|\b\d[\d,.]*\s*[MBK]\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|twenty)[- ]"
-                     r"(million|billion|thousand|months?|years?))", re.I)
+_MONEY_Q = re.compile(r"\b(how much|what (amount|sum|penalty|fine|damages|award)|how large|fined?|penalty|damages|"
+                      r"settle(ment)? for|paid|pay)\b", re.I)
+_DURATION_Q = re.compile(r"\bhow long\b|\b(within|for) how many (days|weeks|months|years)\b", re.I)
+_COUNT_Q = re.compile(r"\b(how many|what number|what percentage|what share)\b", re.I)
+_DATE_Q = re.compile(r"\b(when|what date|which date|what year|which year|dated?|by when)\b", re.I)
+_NUMWORD = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|a few|several)"
+_MONEY = re.compile(r"[$€£]\s?\d|\d[\d,.]*\s*(?:million|billion|thousand|[MBK]\b)?\s*(?:euros?|dollars?|pounds?|EUR|USD|GBP)\b"
+                    r"|\b\d[\d,.]*\s*[MBK]\b|\b\d[\d,.]*\s*(?:million|billion)\b", re.I)
+_DURATION = re.compile(rf"\b(?:\d+|{_NUMWORD})[- ](?:days?|weeks?|months?|years?)\b", re.I)
+_COUNT = re.compile(rf"\b\d[\d,.]*\s*(?:%|percent|million|billion|thousand)?|\b{_NUMWORD}\b", re.I)
 _DATE = re.compile(r"\b(19|20)\d\d\b|\b(January|February|March|April|May|June|July|August|September|"
                    r"October|November|December)\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b")
+_KINDS = {"money": _MONEY, "duration": _DURATION, "count": _COUNT, "date": _DATE}
 
 
 def answer_type(question: str) -> str:
-    """What kind of fact the question asks for: "amount", "date", or "" (anything)."""
-    if _AMOUNT_Q.search(question):
-        return "amount"
+    """What kind of fact the question asks for: "duration", "count", "money", "date", or ""
+    (anything). "How long" wants a duration and "how many" a count, not a sum of money."""
+    if _DURATION_Q.search(question):
+        return "duration"
+    if _COUNT_Q.search(question):
+        return "count"
+    if _MONEY_Q.search(question):
+        return "money"
     if _DATE_Q.search(question):
         return "date"
     return ""
 
 
 def has_answer_type(sentence: str, kind: str) -> bool:
-    if kind == "amount":
-        return bool(_AMOUNT.search(sentence))
-    if kind == "date":
-        return bool(_DATE.search(sentence))
-    return False
+    pattern = _KINDS.get("money" if kind == "amount" else kind)
+    return bool(pattern and pattern.search(sentence))
 
 
 _WHY_Q = re.compile(r"\b(why|reason|reasons|basis|grounds|rationale|how did the court (decide|rule|reason))\b", re.I)
@@ -152,7 +160,20 @@ def select_evidence(hits: Sequence, terms: Sequence[str], idf: Callable[[str], f
             pool.append((h, i, s, 1.0 - rank / len(hits)))
     if not pool:
         return []
-    lex = [sentence_scores(h.doc.text, [s], terms, idf)[0] for h, _, s, _ in pool]
+    lex_of: dict[tuple[str, int], float] = {}
+
+    def lexical(h, x) -> float:
+        key = (h.doc.doc_id, x.start)
+        if key not in lex_of:
+            lex_of[key] = sentence_scores(h.doc.text, [x], terms, idf)[0]
+        return lex_of[key]
+
+    lex = []
+    for h, i, s, _ in pool:
+        # a sentence borrows half the lexical match of its neighbours: "the restricted committee
+        # decided to impose … 20 million euros" answers a question about the CNIL named just before
+        near = [lexical(h, x) for x in h.chunk.sentences[max(0, i - 1):i + 2] if x is not s and x.kind != "heading"]
+        lex.append(max(lexical(h, s), 0.5 * max(near, default=0.0)))
     sims = list(dense([(h.doc, s) for h, _, s, _ in pool])) if dense else None
     want = answer_type(question)
     scored = []
@@ -164,7 +185,7 @@ def select_evidence(hits: Sequence, terms: Sequence[str], idf: Callable[[str], f
             score = 0.6 * lex[n] + 0.4 * prior
         sentence = h.doc.text[s.start:s.end]
         if want and has_answer_type(sentence, want):
-            score += 0.15
+            score += 0.15 if want == "date" else 0.25
         score += structure_prior(question, h.chunk.section, sentence)
         scored.append((score, n, h, i))
     scored.sort(key=lambda c: (-c[0], c[1]))
@@ -177,6 +198,11 @@ def select_evidence(hits: Sequence, terms: Sequence[str], idf: Callable[[str], f
             continue
         reach = neighbours if rank == 0 else 0
         block = [x for x in h.chunk.sentences[max(0, i - reach):i + reach + 1] if x.kind != "heading"]
+        j = i + reach + 1                 # a sentence ending in a colon introduces what follows it
+        while h.doc.text[block[-1].start:block[-1].end].rstrip().endswith(":") and j < len(h.chunk.sentences) \
+                and h.chunk.sentences[j].kind != "heading":
+            block.append(h.chunk.sentences[j])
+            j += 1
         start, end = block[0].start, block[-1].end
         change = _merge(spans, h, start, end, block, score)
         if sum(estimate_tokens(sp["doc"].text[sp["start"]:sp["end"]]) for sp in spans) > budget_tokens \
