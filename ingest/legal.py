@@ -15,7 +15,7 @@ rest of the text for name references) and looks courts up slowly. ``extract_auth
 therefore runs eyecite window by window (~12k characters, cut at paragraph breaks) and then
 resolves short forms, "Id." and "supra" ONCE over the whole document's citation list, so a short
 form in the last chunk still resolves to a full cite in the first. eyecite's Hyperscan tokenizer
-finds the same citations about 3x faster than its default one, but compiling its pattern database
+finds the same citations about 4x faster than its default one, but compiling its pattern database
 takes 30-60 s, so that is done once by ``python -m ingest.models`` (``build_hyperscan_cache``);
 ``citation_tokenizer`` uses the compiled database when it is there and loads, and eyecite's default
 tokenizer otherwise: an ingest never compiles it.
