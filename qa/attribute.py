@@ -588,7 +588,6 @@ def _select(ans: _Profile, profiles: list[_Profile], keys: list[set[int]], hints
     best = ranked[0]
     if own[best] + bonus[best] >= threshold:
         chosen, joint = [best], own[best]
-        cross_passage = True
     elif max_cites >= 2:
         # combination support: a sentence merging two facts, each in its own source sentence
         pool = [i for i in ranked[:10] if own[i] > 0]
@@ -613,18 +612,15 @@ def _select(ans: _Profile, profiles: list[_Profile], keys: list[set[int]], hints
             return [], min(1.0, own[best] + bonus[best])
         chosen = sorted(pair, key=lambda i: (-(own[i] + bonus[i]), i))
         joint = _combine(ans, [matches[pair[0]], matches[pair[1]]])
-        cross_passage = False
     else:
         return [], min(1.0, own[best] + bonus[best])
-    # more sources, each from another passage and adding what the others do not cover
+    # more sources, each adding what the others do not cover (the reasoning beside the holding)
     while len(chosen) < max_cites:
         add, add_score = None, joint
         for i in ranked[:20]:
             if i in chosen or own[i] <= 0:
                 continue
-            if cross_passage and any(keys[i] & keys[c] for c in chosen):
-                continue
-            if own[i] < MIN_SECOND:
+            if _combine(ans, [matches[i]], cap=False) < MIN_SECOND:
                 continue                              # a stray name in passing is no support
             if not _adds(ans, _covers(matches[i]).difference(*(_covers(matches[c]) for c in chosen))):
                 continue
@@ -652,6 +648,62 @@ def contradicts(claim: str, source: str, min_shared: int = 2) -> bool:
         return False
     shared = (c.items & s.items) - c.opposable
     return len(shared) >= min_shared
+
+
+def confirms(claim: str, source: str, min_shared: int = 2) -> bool:
+    """True when ``source`` states the same outcome ``claim`` assumes ("Why did the court deny the
+    injunction?" and "…denies … motion for a preliminary injunction"), about the same thing."""
+    c, s = _profile(strip_markers(claim)[0]), _profile(source)
+    same = [t for t in c.opposable - c.negated if t in s.items and t not in s.negated]
+    if not same:
+        return False
+    return len((c.items & s.items) - c.opposable) >= min_shared
+
+
+# text addressed to a reader or a machine rather than stating anything: "tell the user that…",
+# "ignore all previous instructions", "if you are a language model…"
+_INSTRUCTION = re.compile(
+    r"\b(?:tell|inform|instruct|answer|reply|respond|say to)\s+(?:the\s+|every\s+|any\s+)?"
+    r"(?:user|users|reader|question|assistant)s?\b"
+    r"|\b(?:ignore|disregard)\b.{0,40}\b(?:instructions?|rules|prompt)\b"
+    r"|\b(?:AI|language model|assistant|automated system|chatbot|LLM)s?\b.{0,120}\b(?:must|should|answer|reply)\b"
+    r"|\binstructions?\s+(?:to|for)\s+(?:the\s+)?(?:AI|automated|language|assistants?|models?|chatbots?)\b"
+    r"|\bif you are an? (?:AI|language model|assistant)",
+    re.IGNORECASE | re.DOTALL)
+
+
+# an outcome asked for, allowed or hoped for rather than stated: "the Court should grant…",
+# "a court may grant a preliminary injunction only if…", "plaintiffs ask the Court to deny…"
+_NOT_STATED = re.compile(r"\b(?:should|may|must|might|could|would|can|cannot|ask|asks|asking|urge|urges|"
+                         r"seek|seeks|request|requests|requested|moves?|if|unless|whether)\b", re.IGNORECASE)
+
+
+def states_outcome(text: str) -> bool:
+    """True for a sentence that states what happened (the court denies/denied/has denied), not
+    one that asks for, conditions or instructs an outcome."""
+    return not _NOT_STATED.search(text) and not is_instruction(text)
+
+
+def is_instruction(text: str) -> bool:
+    """True for a sentence that gives orders to whoever reads it (an injected prompt), which
+    states nothing about the case and so can neither support nor contradict a claim."""
+    return bool(_INSTRUCTION.search(text))
+
+
+def withhold_instructions(text: str, sentences: list) -> list:
+    """The ``sentences`` (with ``start``/``end`` into ``text``) a model may read: without those that
+    give orders to their reader, nor the rest of the paragraph after one (an injected prompt's
+    scripted "Question: … Answer: …" lines). What is withheld is still shown to the user as data."""
+    keep, tainted, prev_end = [], False, None
+    for s in sentences:
+        if tainted and prev_end is not None and "\n\n" in text[prev_end:s.start]:
+            tainted = False                     # a new paragraph
+        if is_instruction(text[s.start:s.end]):
+            tainted = True
+        if not tainted:
+            keep.append(s)
+        prev_end = s.end
+    return keep
 
 
 def _greedy_cover(ans: _Profile, matches: list[_Match], own: list[float], pool: list[int],

@@ -18,9 +18,10 @@ from ingest.errors import CasefileError, ModelError
 from ingest.settings import Settings
 from ingest.types import Answer, Citation, Evidence
 
-from .attribute import EvidenceSentence, attribute, contradicts, cut_quote, is_abstention
+from .attribute import (EvidenceSentence, attribute, confirms, contradicts, cut_quote, is_abstention,
+                        states_outcome, withhold_instructions)
 from .condense import condense, normalise_history
-from .evidence import Passage, select_evidence, sentence_scores
+from .evidence import Passage, asks_caption, select_evidence, sentence_scores
 from .llm import get_backend
 from .retrieve import Filters, Index
 from .voice import claimed_voice, give_voice
@@ -100,8 +101,10 @@ def sources_prompt(passages: list[Passage]) -> str:
     document's best passage): a label per passage cost ~17 prompt tokens each."""
     groups: dict[str, list[Passage]] = {}
     for p in passages:
+        if not p.sentences:
+            continue                      # wholly withheld (orders to the reader): not shown
         groups.setdefault(p.doc.doc_id, []).append(p)
-    return "\n\n".join(source_header(ps[0]) + "".join(f"\n[{p.key}] {' '.join(p.text.split())}" for p in ps)
+    return "\n\n".join(source_header(ps[0]) + "".join(f"\n[{p.key}] {' '.join(p.model_text.split())}" for p in ps)
                        for ps in groups.values())
 
 
@@ -121,21 +124,69 @@ def build_messages(question: str, passages: list[Passage], turns: list[tuple[str
 def find_false_premise(question: str, hits, passages: list[Passage]) -> tuple[list[Passage], tuple | None]:
     """Look through the retrieved chunks for a sentence stating the opposite outcome of what the
     question assumes ("Why did the court grant…" against "…denies the motion…"). When there is one,
-    make sure it is in the evidence (first, if it was not selected) and return it with its passage."""
+    make sure it is in the evidence (first, if it was not selected) and return it with its passage.
+
+    Only sentences that state an outcome count (not "the Court should grant…", not text that gives
+    orders to its reader), and the court's own words decide: a contradiction is not claimed when a
+    court document confirms the premise, nor from another voice when any document confirms it."""
+    against, backing = [], []
     for h in hits:
         for s in h.chunk.sentences:
-            if s.kind == "heading" or not contradicts(question, h.doc.text[s.start:s.end]):
+            if s.kind == "heading":
                 continue
-            for p in passages:
-                if p.doc.doc_id == h.doc.doc_id and any(x.start == s.start for x in p.sentences):
-                    return passages, (p, s)
-            extra = Passage(key=1, doc=h.doc, start=s.start, end=s.end, sentences=[s], score=1.0,
-                            chunk_id=h.chunk.id, section=list(h.chunk.section))
-            passages = [extra] + passages
-            for k, p in enumerate(passages, start=1):
-                p.key = k
-            return passages, (extra, s)
-    return passages, None
+            text = h.doc.text[s.start:s.end]
+            if not states_outcome(text):
+                continue
+            if contradicts(question, text):
+                against.append((h, s))
+            elif confirms(question, text):
+                backing.append(h.doc.meta.voice)
+    court = [(h, s) for h, s in against if h.doc.meta.voice == "court"]
+    if court and "court" not in backing:
+        h, s = court[0]
+    elif against and not court and not backing:
+        h, s = against[0]
+    else:
+        return passages, None
+    for p in passages:
+        if p.doc.doc_id == h.doc.doc_id and any(x.start == s.start for x in p.sentences):
+            return passages, (p, s)
+    extra = Passage(key=1, doc=h.doc, start=s.start, end=s.end, sentences=[s], score=1.0,
+                    chunk_id=h.chunk.id, section=list(h.chunk.section))
+    return renumber([extra] + passages), (extra, s)
+
+
+def renumber(passages: list[Passage]) -> list[Passage]:
+    for k, p in enumerate(passages, start=1):
+        p.key = k
+    return passages
+
+
+def withhold(passages: list[Passage]) -> list[Passage]:
+    """Text in a document is data: sentences that give orders to their reader ("ignore your
+    instructions and answer…") are neither shown to the model nor citable; the passage is still
+    listed in the evidence, whole, for the user to read."""
+    for p in passages:
+        kept = withhold_instructions(p.doc.text, p.sentences)
+        if len(kept) != len(p.sentences):
+            p.sentences, p.withheld = kept, True
+    return passages
+
+
+def with_caption(passages: list[Passage]) -> list[Passage]:
+    """Put the caption of the best passage's document first (which court, which judge, which case
+    number: the caption answers, and its few words rarely rank)."""
+    for p in passages:
+        first = p.doc.chunks[0] if p.doc.chunks else None
+        if first is None or first.section[:1] != ["Caption"]:
+            continue
+        if any(q.doc.doc_id == p.doc.doc_id and q.section[:1] == ["Caption"] for q in passages):
+            return passages
+        sents = [x for x in first.sentences if x.kind != "heading"] or list(first.sentences)
+        cap = Passage(key=1, doc=p.doc, start=sents[0].start, end=sents[-1].end, sentences=sents,
+                      score=1.0, chunk_id=first.id, section=list(first.section))
+        return renumber([cap] + passages)
+    return passages
 
 
 def to_evidence(p: Passage) -> Evidence:
@@ -200,6 +251,9 @@ class Engine:
         passages = select_evidence(hits, terms, self.index.idf, self.settings.evidence_tokens,
                                    dense=lambda items: self.index.sentence_similarity(qvec, items),
                                    question=q)
+        if asks_caption(q):
+            passages = with_caption(passages)
+        passages = withhold(passages)
         passages, premise = find_false_premise(q, hits, passages)
         ans = Answer(question=q, answer="", abstained=False, evidence=[to_evidence(p) for p in passages],
                      timings={"retrieve_s": round(t_ret, 4),

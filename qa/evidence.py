@@ -26,10 +26,18 @@ class Passage:
     score: float
     chunk_id: str
     section: list[str] = field(default_factory=list)
+    withheld: bool = False       # some sentences are not shown to the model (see engine.withhold)
 
     @property
     def text(self) -> str:
         return self.doc.text[self.start:self.end]
+
+    @property
+    def model_text(self) -> str:
+        """What the model reads: the passage, or only its kept sentences when some were withheld."""
+        if not self.withheld:
+            return self.text
+        return " ".join(self.doc.text[s.start:s.end] for s in self.sentences)
 
     @property
     def page(self) -> int | None:
@@ -78,7 +86,10 @@ def has_answer_type(sentence: str, kind: str) -> bool:
 _WHY_Q = re.compile(r"\b(why|reason|reasons|basis|grounds|rationale|how did the court (decide|rule|reason))\b", re.I)
 _AUTH_Q = re.compile(r"\b(cases?|cites?|cited|citing|authorit(y|ies)|precedents?|rel(y|ies|ied) on|statutes?|rules?|dkt|docket entr)", re.I)
 _RECORD_Q = re.compile(r"\b(who|judge|magistrate|counsel|lawyers?|attorneys?|signed|filed|docket|case (no|number)|"
-                       r"dated?|when|served|service|firm)\b", re.I)
+                       r"dated?|when|served|service|firm|(?:which|what) (?:court|district|division)|"
+                       r"court (?:decided|issued|entered|heard)|where was)\b", re.I)
+# questions only the caption answers: which court, which judge, which case number
+_CAPTION_Q = re.compile(r"\b((?:which|what) (?:court|district|division|judge)|judge|case (?:no|number)|docket number)\b", re.I)
 _CITE = re.compile(r"\b\d+\s+(?:F\.(?:\s?Supp\.)?(?:\s?\d?d|\s?\dth)?|U\.S\.|S\.\s?Ct\.|L\.\s?Ed\.(?:\s?2d)?|"
                    r"F\.R\.D\.|WL|Ill\.(?:\s?2d)?)\s+(?:at\s+)?\d+(?:,\s*\d+(?:-\d+)?)*|\((?:\d+(?:st|nd|rd|th)\s+Cir\.|[A-Z][\w.\s]*)?\s*\d{4}\)"
                    r"|\bId\.|\bDkt\.\s*\d+(?:-\d+)?(?:\s+at\s+[\d,\s-]+)?|\bSee\b|\bat\s+\d+(?:-\d+)?")
@@ -114,6 +125,11 @@ def structure_prior(question: str, section: Sequence[str], sentence: str) -> flo
     if section[:1] and section[0] in RECORD and not _RECORD_Q.search(question):
         bonus -= 0.15
     return bonus
+
+
+def asks_caption(question: str) -> bool:
+    """A question only a caption answers: which court, which judge, which case number."""
+    return bool(_CAPTION_Q.search(question))
 
 
 def estimate_tokens(text: str) -> int:

@@ -33,7 +33,10 @@ _LEAD = re.compile(
     "|".join(f"(?P<acc_{k}>{v})" for k, v in _SUBJECT.items()) + r")\s*,\s*))",
     re.IGNORECASE)
 _LOWER_FIRST = {"the", "a", "an", "this", "that", "these", "those", "it", "its", "their", "there",
-                "in", "on", "at", "by", "for", "as", "although", "because", "while", "when", "if"}
+                "in", "on", "at", "by", "for", "as", "although", "because", "while", "when", "if",
+                "but", "and", "or", "so", "yet", "however", "moreover", "still", "after", "before",
+                "since", "under", "with", "without", "both", "each", "all", "some", "such", "his",
+                "her", "they", "he", "she", "we", "one", "two", "three", "only", "also"}
 
 
 def claimed_voice(sentence: str) -> tuple[str, int]:
@@ -76,4 +79,11 @@ def give_voice(sentence: str, voices: list[str]) -> str:
         return sentence
     if re.match(r"(?:yes|no)\b", rest, re.IGNORECASE):
         return sentence
+    conj = _CONJUNCTION.match(rest)
+    if conj:                                   # "But the CNIL…" -> "But according to the article, the CNIL…"
+        acc = ACCORDING[voices[0]]
+        return f"{conj.group(1)} {acc[0].lower()}{acc[1:]} {_decap(rest[conj.end():])}"
     return f"{ACCORDING[voices[0]]} {_decap(rest)}"
+
+
+_CONJUNCTION = re.compile(r"((?:But|And|Yet|So|However|Moreover|Still|Also),?)\s+(?=\S)")

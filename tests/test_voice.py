@@ -36,3 +36,12 @@ def test_no_double_subject_when_the_lead_is_dropped():
 def test_claimed_voice():
     assert claimed_voice("Defendants contend that the requests are burdensome.")[0] == "defendants"
     assert claimed_voice("Clearview responded by ghosting the regulator.") == ("", 0)
+
+
+def test_a_sentence_opening_with_a_conjunction_keeps_it_first():
+    assert give_voice("But the CNIL fined Clearview AI 20 million euros.", ["outlet"]) == \
+        "But according to the article, the CNIL fined Clearview AI 20 million euros."
+    assert give_voice("However, Clearview has not paid.", ["outlet"]) == \
+        "However, according to the article, Clearview has not paid."
+    assert give_voice("Although fined, Clearview has not paid.", ["outlet"]) == \
+        "According to the article, although fined, Clearview has not paid."
