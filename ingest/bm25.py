@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
+import snowballstemmer
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:[.'’][a-z0-9]+)*")
 STOPWORDS = frozenset(
@@ -19,12 +21,13 @@ STOPWORDS = frozenset(
 )
 
 
+_SNOWBALL = snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=200_000)
 def stem(token: str) -> str:
-    """A light suffix stripper: enough to match "breaches"/"breach", "argued"/"argue"."""
-    for suffix, keep in (("ies", "y"), ("sses", "ss"), ("es", "e"), ("s", ""), ("ing", ""), ("ed", "")):
-        if token.endswith(suffix) and len(token) - len(suffix) >= 3 and not token.endswith("ss"):
-            return token[: len(token) - len(suffix)] + keep
-    return token
+    """Snowball (Porter 2) English: "violations"/"violated", "allegations"/"alleged", "breaches"/"breach"."""
+    return _SNOWBALL.stemWord(token)
 
 
 def tokenize(text: str) -> list[str]:

@@ -20,6 +20,8 @@ from typing import Callable
 from ingest.bm25 import _TOKEN, STOPWORDS, stem, tokenize
 from ingest.chunk import split_sentences
 
+from .evidence import _CITE
+
 __all__ = [
     "EvidenceSentence", "SupportedSentence", "Attribution",
     "split_answer", "strip_markers", "support_score", "attribute", "cut_quote",
@@ -51,6 +53,13 @@ class Attribution:
     text: str                                   # the answer with program-numbered markers
     citations: list[tuple[int, EvidenceSentence]] = field(default_factory=list)
     unsupported: list[str] = field(default_factory=list)
+    hedged: bool = False                        # a "the documents do not say" after cited claims was dropped
+
+    @property
+    def lead_unsupported(self) -> bool:
+        """The answer's first claim (its direct answer) is one nothing supports."""
+        claims = [s for s in self.sentences if s.kind == "claim"]
+        return bool(claims) and not claims[0].support
 
 
 # --- quotes -----------------------------------------------------------------------------------
@@ -473,6 +482,21 @@ def is_abstention(answer: str) -> bool:
 
 # --- attribution ------------------------------------------------------------------------------
 
+_CASE_NAME = re.compile(r"\b[A-Z][\w.’'&-]*(?:\s+(?:of|the|and|&|[A-Z][\w.’'&-]*))*\s+v\.\s+"
+                        r"[A-Z][\w.’'&-]*(?:\s+(?:of|the|and|&|[A-Z][\w.’'&-]*))*")
+_CITATION_BITS = re.compile(r"\b(?:see|also|cf|e\.g|id|dkt|at|cir|citation|omitted|quoting|internal|"
+                            r"quotation|marks|alteration|emphasis|added|original|n|nn|ibid)\b\.?", re.I)
+
+
+def is_citation_only(sentence: str) -> bool:
+    """A sentence that is only citation apparatus: "See Dkt. 273 at 8.", "Cassell, 990 F.3d at 545.",
+    "U.S. v. Melgar, 227 F.3d 1038, 1040 (7th Cir. 2000)." (not "Plaintiffs cite U.S. v. Melgar…")."""
+    rest = _CITE.sub(" ", _CASE_NAME.sub(" ", sentence))
+    rest = _CITATION_BITS.sub(" ", rest)
+    words = [w for w in re.findall(r"[A-Za-z]{2,}", rest)]
+    return bool(re.search(r"\d", sentence)) and len(words) <= 1
+
+
 def _render(clean: str, marks: list[int]) -> str:
     tags = "".join(f"[{n}]" for n in marks)
     m = re.search(r"[.!?;:…]+$", clean)
@@ -485,7 +509,7 @@ def attribute(answer: str, sentences: list[EvidenceSentence], texts: dict[str, s
               threshold: float = 0.5, max_cites_per_sentence: int = 2,
               hint_bonus: float = 0.05,
               rewrite: Callable[[str, list[EvidenceSentence]], str] | None = None,
-              lead_of: Callable[[str], int] | None = None) -> Attribution:
+              lead_of: Callable[[str], int] | None = None, fold_citations: bool = True) -> Attribution:
     """Align the answer's sentences with the evidence sentences that support them.
 
     ``sentences`` are the evidence passages' sentences (``key`` = the passage number the model
@@ -496,6 +520,8 @@ def attribute(answer: str, sentences: list[EvidenceSentence], texts: dict[str, s
     name the voice of its sources); it never touches a quote. ``lead_of(sentence)`` gives the length
     of an attribution lead ("The court held that ") that needs no support of its own: without it, a
     sentence about an article's facts would pull in a court sentence just for "court".
+    With ``fold_citations``, a sentence that is only a citation string ("Cassell, 990 F.3d at 545.")
+    adds its source to the claim before it instead of standing as a claim of its own.
     """
     # one entry per distinct source range (overlapping chunks repeat sentences under two keys)
     uniq: list[EvidenceSentence] = []
@@ -520,11 +546,18 @@ def attribute(answer: str, sentences: list[EvidenceSentence], texts: dict[str, s
     number_of: dict[tuple[str, int, int], int] = {}
     unsupported: list[str] = []
     parts: list[str] = []
+    hedged = False
+    rendered_at: list[int] = []           # where each cited sentence sits in parts, to add a citation's marks
+    rendered_lead: list[str] = []
+    rendered_marks: list[list[int]] = []
 
     for lead, raw in segments:
         clean, hints = strip_markers(raw)
         if not clean:
             parts.append(lead)
+            continue
+        if is_abstention_sentence(clean) and len(tokenize(clean)) <= 3 and any(o.support for o in out_sentences):
+            hedged = True      # a bare "The documents do not say." after cited claims contradicts them: dropped
             continue
         if is_abstention_sentence(clean) or is_framing(clean):
             kind = "abstention" if is_abstention_sentence(clean) else "framing"
@@ -545,6 +578,23 @@ def attribute(answer: str, sentences: list[EvidenceSentence], texts: dict[str, s
             unsupported.append(clean)
             parts.append(lead + clean + " [unsupported]")
             continue
+        if fold_citations and out_sentences and out_sentences[-1].support and is_citation_only(clean[lead_of(clean):] if lead_of else clean):
+            # "…normally waived [4]. U.S. v. Melgar, 227 F.3d 1038 (7th Cir. 2000) [5]." reads as
+            # one claim: the citation string's source joins the claim before it, its text is dropped
+            prev = out_sentences[-1]
+            for i in support:
+                if uniq[i] not in prev.support:
+                    prev.support.append(uniq[i])
+            marks = rendered_marks[-1]
+            for i in support:
+                rng = (uniq[i].doc_id, uniq[i].start, uniq[i].end)
+                if rng not in number_of:
+                    number_of[rng] = len(citations) + 1
+                    citations.append((number_of[rng], uniq[i]))
+                if number_of[rng] not in marks:
+                    marks.append(number_of[rng])
+            parts[rendered_at[-1]] = rendered_lead[-1] + _render(prev.text, marks)
+            continue
         marks = []
         for i in support:
             ev = uniq[i]
@@ -557,10 +607,11 @@ def attribute(answer: str, sentences: list[EvidenceSentence], texts: dict[str, s
         if rewrite is not None:
             clean = rewrite(clean, [uniq[i] for i in support])
         out_sentences.append(SupportedSentence(clean, [uniq[i] for i in support], score))
+        rendered_at.append(len(parts)), rendered_lead.append(lead), rendered_marks.append(marks)
         parts.append(lead + _render(clean, marks))
 
     return Attribution(sentences=out_sentences, text=("".join(parts) + tail).strip(),
-                       citations=citations, unsupported=unsupported)
+                       citations=citations, unsupported=unsupported, hedged=hedged)
 
 
 def _covers(m: _Match) -> frozenset:

@@ -10,18 +10,18 @@ import re
 import threading
 import time
 from dataclasses import dataclass
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from ingest.bm25 import tokenize
 from ingest.catalog import describe
 from ingest.errors import CasefileError, ModelError
 from ingest.settings import Settings
-from ingest.types import Answer, Citation, Evidence
+from ingest.types import Answer, Citation, Document, Evidence
 
 from .attribute import (EvidenceSentence, attribute, confirms, contradicts, cut_quote, is_abstention,
                         states_outcome, withhold_instructions)
 from .condense import condense, normalise_history
-from .evidence import Passage, asks_caption, select_evidence, sentence_scores
+from .evidence import Passage, asks_authority, asks_record, select_evidence, sentence_scores
 from .llm import get_backend
 from .retrieve import Filters, Index
 from .voice import claimed_voice, give_voice
@@ -91,6 +91,20 @@ def language_notice(question: str) -> str:
     return ""
 
 
+_NAME = re.compile(r"(?<![.!?:]\s)(?<!^)(?<![\w“\"(])[A-Z][\w’'-]*(?:\s+(?:of\s+)?[A-Z][\w’'-]*)*")
+
+
+def unknown_names(question: str, idf: Callable[[str], float]) -> list[str]:
+    """Capitalised names in the question ("Germany", "Seventh Circuit") none of whose words occur
+    anywhere in the documents: the documents cannot say anything about them."""
+    out = []
+    for m in _NAME.finditer(question.strip()):
+        toks = tokenize(m.group())
+        if toks and not any(idf(t) > 0 for t in toks):
+            out.append(m.group())
+    return out
+
+
 def source_header(p: Passage) -> str:
     voice = VOICE_NOTE.get(p.doc.meta.voice, "")
     return describe(p.doc.meta) + (f" — {voice}" if voice else "") + ":"
@@ -104,8 +118,18 @@ def sources_prompt(passages: list[Passage]) -> str:
         if not p.sentences:
             continue                      # wholly withheld (orders to the reader): not shown
         groups.setdefault(p.doc.doc_id, []).append(p)
-    return "\n\n".join(source_header(ps[0]) + "".join(f"\n[{p.key}] {' '.join(p.model_text.split())}" for p in ps)
+    return "\n\n".join(source_header(ps[0]) + "".join(f"\n[{p.key}] {flat(p)}" for p in ps)
                        for ps in groups.values())
+
+
+def flat(p: Passage) -> str:
+    """A passage on one line; a caption's or signature block's lines stay apart ("Judge A; Magistrate Judge B")."""
+    if p.section[:1] in RECORD_SECTIONS:
+        return "; ".join(" ".join(line.split()) for line in p.model_text.splitlines() if line.strip())
+    return " ".join(p.model_text.split())
+
+
+_CASE_Q = re.compile(r"\b(?:what|which) (?:cases?|decisions?|authorit(?:y|ies)|precedents?)\b", re.I)
 
 
 def build_messages(question: str, passages: list[Passage], turns: list[tuple[str, str]],
@@ -116,7 +140,8 @@ def build_messages(question: str, passages: list[Passage], turns: list[tuple[str
         if a:
             messages.append({"role": "assistant", "content": re.sub(r"\s*\[\d+\]", "", a)[:400]})
     note = (f"\nNote: source [{premise[0].key}] contradicts what the question assumes; say so."
-            if premise else "")
+            if premise else "\nNote: name the case and its citation as the source gives them."
+            if _CASE_Q.search(question) else "")
     messages.append({"role": "user", "content": f"Sources:\n{sources_prompt(passages)}\n\nQuestion: {question}{note}"})
     return messages
 
@@ -173,20 +198,50 @@ def withhold(passages: list[Passage]) -> list[Passage]:
     return passages
 
 
-def with_caption(passages: list[Passage]) -> list[Passage]:
-    """Put the caption of the best passage's document first (which court, which judge, which case
-    number: the caption answers, and its few words rarely rank)."""
+def named_document(question: str, docs: list[Document]) -> Document | None:
+    """The document a question names by its kind or title ("the order", "the plaintiffs' reply",
+    "the article"), when one stands out."""
+    q = set(tokenize(question))
+    scored = sorted(((2 * len(q & set(tokenize(d.meta.kind or ""))) + len(q & set(tokenize(d.meta.title or ""))), i)
+                     for i, d in enumerate(docs)), reverse=True)
+    if scored and scored[0][0] > 0 and (len(scored) == 1 or scored[0][0] > scored[1][0]):
+        return docs[scored[0][1]]
+    return None
+
+
+def record_block(doc: Document, section: list[str]) -> Passage | None:
+    """A document's caption, or the head of its signature block (date, signer, role)."""
+    for c in doc.chunks:
+        if c.section[:1] == section:
+            sents = [x for x in c.sentences if x.kind != "heading"] or list(c.sentences)
+            sents = sents if section == ["Caption"] else sents[:4]
+            return Passage(key=1, doc=doc, start=sents[0].start, end=sents[-1].end, sentences=sents,
+                           score=1.0, chunk_id=c.id, section=list(c.section))
+    return None
+
+
+def with_record(question: str, passages: list[Passage], docs: list[Document],
+                idf: Callable[[str], float]) -> list[Passage]:
+    """Put the record block a question needs first: the caption for which court, judge or case
+    number, the signature block for who signed and when. Its document is the one the question
+    names ("who signed the order"); else the one whose block shares most of the question's words,
+    the best-ranked document breaking ties."""
+    rank = {}
     for p in passages:
-        first = p.doc.chunks[0] if p.doc.chunks else None
-        if first is None or first.section[:1] != ["Caption"]:
-            continue
-        if any(q.doc.doc_id == p.doc.doc_id and q.section[:1] == ["Caption"] for q in passages):
-            return passages
-        sents = [x for x in first.sentences if x.kind != "heading"] or list(first.sentences)
-        cap = Passage(key=1, doc=p.doc, start=sents[0].start, end=sents[-1].end, sentences=sents,
-                      score=1.0, chunk_id=first.id, section=list(first.section))
-        return renumber([cap] + passages)
-    return passages
+        rank.setdefault(p.doc.doc_id, len(rank))
+    terms = set(tokenize(question))
+    named = named_document(question, docs)
+    for section in asks_record(question):
+        if named is not None:
+            block = record_block(named, section)
+        else:
+            blocks = [b for b in (record_block(d, section) for d in docs) if b is not None]
+            block = max(blocks, default=None, key=lambda b: (
+                sum(idf(t) for t in terms & set(tokenize(b.text))), -rank.get(b.doc.doc_id, len(docs))))
+        if block is not None:             # whole, in place of any part of it retrieval found
+            passages = [block] + [p for p in passages
+                                  if not (p.doc.doc_id == block.doc.doc_id and p.section[:1] == section)]
+    return renumber(passages)
 
 
 def to_evidence(p: Passage) -> Evidence:
@@ -251,8 +306,7 @@ class Engine:
         passages = select_evidence(hits, terms, self.index.idf, self.settings.evidence_tokens,
                                    dense=lambda items: self.index.sentence_similarity(qvec, items),
                                    question=q)
-        if asks_caption(q):
-            passages = with_caption(passages)
+        passages = with_record(q, passages, self.index.visible_docs(filters), self.index.idf)
         passages = withhold(passages)
         passages, premise = find_false_premise(q, hits, passages)
         ans = Answer(question=q, answer="", abstained=False, evidence=[to_evidence(p) for p in passages],
@@ -262,6 +316,11 @@ class Engine:
         ans.notice = notice
         yield Event("evidence", ans)
 
+        unknown = unknown_names(q, self.index.idf)
+        if unknown:
+            yield Event("final", self._abstain(ans, t0, "The documents never mention " +
+                                               " or ".join(f"“{n}”" for n in unknown) + "."))
+            return
         if not passages:
             yield Event("final", self._abstain(ans, t0, "Nothing in the documents matches this question."
                                                + (" (The filters may be too narrow.)" if filters and filters.active() else "")))
@@ -325,13 +384,16 @@ class Engine:
             return give_voice(sent, [by_doc[ev.doc_id].doc.meta.voice for ev in support])
 
         att = attribute(strip_labels(text), sentences, texts, max_cites_per_sentence=3, rewrite=voice,
-                        lead_of=lambda sent: claimed_voice(sent)[1])
+                        lead_of=lambda sent: claimed_voice(sent)[1], fold_citations=not asks_authority(ans.question))
         ans.citations = [citation_for(n, ev, by_doc) for n, ev in att.citations]
         ans.unsupported = att.unsupported
         ans.answer = att.text
         ans.timings["total_s"] = round(time.perf_counter() - t0, 4)
         if error is not None:
             ans.notice = (ans.notice + " " if ans.notice else "") + f"The model stopped early ({error})."
+        if att.hedged:
+            ans.notice = (ans.notice + " " if ans.notice else "") + \
+                "The model added that the documents do not fully answer the question."
         if premise is not None:
             p, s = premise
             cited = any(c.doc_id == p.doc.doc_id and c.start == s.start for c in ans.citations)
@@ -343,9 +405,11 @@ class Engine:
             ans.notice = (ans.notice + " " if ans.notice else "") + \
                 "The question assumes something the documents contradict."
             return ans
-        if is_abstention(text) or not ans.citations:
+        if is_abstention(text) or not ans.citations or att.lead_unsupported:
             reason = ("The model found no answer in the passages." if is_abstention(text)
-                      else "The model's answer could not be matched to any passage, so it is not shown as cited.")
+                      else "The model's answer could not be matched to any passage, so it is not shown as cited."
+                      if not ans.citations else
+                      "The model's direct answer matches no passage (only its context does), so it is not shown.")
             # the model's unverified text is not shown: a fabricated figure must not reach a user
             return self._abstain(ans, t0, reason)
         return ans

@@ -127,9 +127,21 @@ def structure_prior(question: str, section: Sequence[str], sentence: str) -> flo
     return bonus
 
 
-def asks_caption(question: str) -> bool:
-    """A question only a caption answers: which court, which judge, which case number."""
-    return bool(_CAPTION_Q.search(question))
+# questions only the signature block answers: who signed, when it was dated
+_SIGN_Q = re.compile(r"\b(signed|signs|signature|signatory|dated|date of (?:the|this) \w+|"
+                     r"when was (?:the|this) [\w'’ ]{1,40}(?:filed|entered|issued))\b", re.I)
+
+
+def asks_authority(question: str) -> bool:
+    """Does the question ask for cases, statutes or rules ("which case does the court cite…")?"""
+    return bool(_AUTH_Q.search(question))
+
+
+def asks_record(question: str) -> list[str]:
+    """The record blocks a question needs: the caption (which court, which judge, which case
+    number) and the signature block (who signed, when dated). Their few words rarely rank."""
+    return ([["Caption"]] if _CAPTION_Q.search(question) else []) + \
+        ([["Signature"]] if _SIGN_Q.search(question) else [])
 
 
 def estimate_tokens(text: str) -> int:
@@ -153,7 +165,7 @@ DenseScorer = Callable[[Sequence[tuple[Document, Sentence]]], Sequence[float]]
 
 def select_evidence(hits: Sequence, terms: Sequence[str], idf: Callable[[str], float],
                     budget_tokens: int, *, dense: DenseScorer | None = None, neighbours: int = 1,
-                    max_passages: int = 4, max_hits: int = 6, question: str = "") -> list[Passage]:
+                    max_passages: int = 4, max_hits: int = 8, question: str = "") -> list[Passage]:
     """Pick the sentences of the retrieved chunks that best answer the question, within
     ``budget_tokens``; merge adjacent picks of the same document into one passage.
 

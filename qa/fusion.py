@@ -21,3 +21,25 @@ def rrf(rankings: Sequence[Sequence[Hashable]], k: int = 60,
         for key in ranking:
             order.setdefault(key, len(order))
     return sorted(scores.items(), key=lambda kv: (-kv[1], order[kv[0]]))
+
+
+def fuse_top(rankings: Sequence[Sequence[Hashable]], n: int, k: int = 60,
+             weights: Sequence[float] | None = None, leaders: int = 1) -> list[tuple[Hashable, float]]:
+    """The first ``n`` of ``rrf``, with each ranking's first ``leaders`` keys always among them.
+
+    RRF flattens a large margin: a chunk BM25 ranks first by far (the one naming the statute) but
+    the dense side ranks beyond its candidates scores no more than a chunk both rank tenth. A
+    leader that missed the cut takes the place of the last fused key that is not a leader itself.
+    """
+    fused = rrf(rankings, k, weights)
+    top = fused[:n]
+    score = dict(fused)
+    lead = [key for ranking in rankings for key in list(ranking)[:leaders]]
+    for key in dict.fromkeys(lead):
+        if any(t == key for t, _ in top):
+            continue
+        spare = [i for i, (t, _) in enumerate(top) if t not in lead]
+        if not spare:
+            break
+        top[spare[-1]] = (key, score[key])
+    return sorted(top, key=lambda kv: -kv[1])

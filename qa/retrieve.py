@@ -6,6 +6,7 @@ the store changes (the manifest's fingerprint). ``CasefileRetriever`` exposes it
 from __future__ import annotations
 
 import pickle
+import re
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,10 +24,10 @@ from ingest.store import Store
 from ingest.types import Chunk, Document
 
 from .evidence import citation_share
-from .fusion import rrf
+from .fusion import fuse_top
 
 BM25_FILE = "bm25.pkl"
-BM25_FORMAT = 1
+BM25_FORMAT = 2                     # bump when tokenize() changes: the index is rebuilt
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,9 @@ class Index:
             return None
         return [d.doc_id for d in self.docs.values() if filters.allows(d)]
 
+    def visible_docs(self, filters: Filters | None) -> list[Document]:
+        return [d for d in self.docs.values() if filters is None or not filters.active() or filters.allows(d)]
+
     # -- searching -----------------------------------------------------------------------------
     def dense(self, query_vec: np.ndarray, n: int, allowed: list[str] | None) -> list[tuple[str, float]]:
         where = {"doc_id": {"$in": allowed}} if allowed is not None else None
@@ -157,7 +161,7 @@ class Index:
         if allowed is not None:
             ok = set(allowed)
             mask = np.array([cid.rsplit(":", 1)[0] in ok for cid in self.chunk_ids], dtype=bool)
-        return [(self.chunk_ids[i], s) for i, s in self.bm25.top(query, n, mask)]
+        return [(self.chunk_ids[i], s) for i, s in self.bm25.top(expand_query(query), n, mask)]
 
     def search(self, query: str, k: int | None = None, filters: Filters | None = None,
                candidates: int = 30, query_vec: np.ndarray | None = None) -> list[Hit]:
@@ -173,7 +177,7 @@ class Index:
             lexical = self.lexical(query, candidates, allowed)
         # a query quoting a citation or a docket number wants the exact words: BM25 counts more
         weights = [1.0, 2.0] if citation_share(query) > 0.2 else [1.0, 1.0]
-        fused = rrf([[c for c, _ in dense], [c for c, _ in lexical]], weights=weights)
+        fused = fuse_top([[c for c, _ in dense], [c for c, _ in lexical]], k, weights=weights)
         dense_s, lex_s = dict(dense), dict(lexical)
         dense_r = {c: i + 1 for i, (c, _) in enumerate(dense)}
         lex_r = {c: i + 1 for i, (c, _) in enumerate(lexical)}
@@ -202,6 +206,17 @@ class Index:
 
     def query_terms(self, text: str) -> list[str]:
         return list(dict.fromkeys(tokenize(text)))
+
+
+# words a question uses for what filings call otherwise: BM25 gets both (the dense side needs no help)
+LEGAL_SYNONYMS = {"statute": "act ILCS U.S.C.", "statutes": "act ILCS U.S.C.", "lawyer": "counsel attorney",
+                  "lawyers": "counsel attorneys", "attorney": "counsel", "attorneys": "counsel",
+                  "lawsuit": "litigation action", "sued": "litigation action"}
+
+
+def expand_query(query: str) -> str:
+    extra = [LEGAL_SYNONYMS[w] for w in re.findall(r"[a-z]+", query.lower()) if w in LEGAL_SYNONYMS]
+    return query + (" " + " ".join(extra) if extra else "")
 
 
 # --- LangChain --------------------------------------------------------------------------------

@@ -462,3 +462,34 @@ def test_a_holding_and_its_reason_from_one_passage_are_both_cited():
     quotes = [cut_quote(TEXTS[ORDER], e.start, e.end) for _, e in att.citations]
     assert any("denies" in q for q in quotes) and any("too speculative" in q for q in quotes), quotes
     assert att.text.endswith("[1][2].") and not att.unsupported
+
+
+def test_a_bare_documents_do_not_say_after_cited_claims_is_dropped_and_flagged(evidence):
+    answer = ("The court denied the Illinois class plaintiffs' motion for a preliminary injunction [1]. "
+              "The documents do not say.")
+    att = attribute(answer, evidence, TEXTS)
+    assert att.text == "The court denied the Illinois class plaintiffs' motion for a preliminary injunction [1]."
+    assert att.hedged and not att.lead_unsupported
+    # alone, it is the answer: kept (the engine abstains on it)
+    alone = attribute("The documents do not say.", evidence, TEXTS)
+    assert alone.text == "The documents do not say." and not alone.hedged
+
+
+def test_an_unsupported_direct_answer_is_flagged_even_when_context_is_cited(evidence):
+    answer = ("The Seventh Circuit affirmed the denial on appeal. "
+              "The court denied the Illinois class plaintiffs' motion for a preliminary injunction [1].")
+    att = attribute(answer, evidence, TEXTS)
+    assert att.lead_unsupported and len(att.citations) == 1
+
+
+def test_a_citation_string_joins_the_claim_before_it_instead_of_standing_alone():
+    ev = passage(1, REPLY, "arguments not made before a magistrate are normally waived", after=1)
+    answer = ('Plaintiffs argue that arguments not made before a magistrate are normally waived [1]. '
+              'U.S. v. Melgar, 227 F.3d 1038, 1040 (7th Cir. 2000) [1].')
+    att = attribute(answer, ev, TEXTS)
+    assert "Melgar" not in att.text and att.text.endswith("normally waived [1].")
+    assert any("Melgar" in TEXTS[e.doc_id][e.start:e.end] for _, e in att.citations)
+    assert not att.unsupported and len(att.sentences) == 1
+    # asked for the authority, the citation is the answer: it stays
+    kept = attribute(answer, ev, TEXTS, fold_citations=False)
+    assert "U.S. v. Melgar, 227 F.3d 1038, 1040 (7th Cir. 2000) [1]." in kept.text

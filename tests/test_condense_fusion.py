@@ -1,6 +1,6 @@
 """Pure pieces of qa: follow-up condensing, history forms, reciprocal rank fusion."""
 from qa.condense import condense, is_follow_up, normalise_history
-from qa.fusion import rrf
+from qa.fusion import fuse_top, rrf
 
 
 def test_follow_ups_are_searched_with_the_turn_they_lean_on():
@@ -35,3 +35,13 @@ def test_rrf_rewards_agreement_and_is_deterministic():
     assert [k for k, _ in fused][:2] == ["b", "c"]
     assert [k for k, _ in rrf([["x"], ["y"]])] == ["x", "y"]       # ties keep first-seen order
     assert rrf([]) == []
+
+
+def test_each_rankings_leader_survives_the_cut():
+    dense = ["a", "b", "c", "d"]
+    bm25 = ["statute", "b", "c", "d"]         # BM25's best, which the dense side never found
+    assert [k for k, _ in rrf([dense, bm25])][:3] == ["b", "c", "d"]      # both leaders cut
+    top = [k for k, _ in fuse_top([dense, bm25], 3)]
+    assert "statute" in top and "a" in top and len(top) == 3
+    assert fuse_top([dense, bm25], 3, leaders=0) == rrf([dense, bm25])[:3]
+    assert fuse_top([["x"], []], 5) == rrf([["x"], []])

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from qa.eval import (context_found, evaluate, key_fact_recall, parse_row, read_testset, RowError,
+from qa.eval import (content_recall, context_found, evaluate, key_fact_recall, parse_row, read_testset, RowError,
                      summarise, token_f1)
 from qa.engine import Engine
 from qa.retrieve import Index
@@ -28,6 +28,15 @@ def test_metrics_on_plain_strings():
     assert token_f1("Nothing alike here.", "20 million euros") == 0.0
     assert key_fact_recall("It was 20 million euros from the CNIL.", "20 million euros, imposed by the CNIL.") == 1.0
     assert key_fact_recall("It was 30 million euros.", "20 million euros, imposed by the CNIL.") == 0.0
+    # list labels are not facts; possessives and word order within a name do not matter
+    ref = "(1) a likelihood of success; (2) no adequate remedy; and (3) irreparable harm."
+    assert key_fact_recall("Success, no remedy at law, and irreparable harm.", ref) is None
+    assert key_fact_recall("He is the general counsel of Clearview AI.", "He is Clearview’s general counsel.") == 1.0
+    assert key_fact_recall("the Magistrate Judge's December 20, 2021 Order", "The Magistrate Judge’s December 20, 2021 order") == 1.0
+    assert key_fact_recall("Judge Coleman signed it.", "Magistrate Judge Maria Valdez.") == 0.0
+    # a longer answer that holds the reference is correct; one that misses it is not
+    assert content_recall("The article reports Clearview had two months to comply with the notice.", "Two months.") == 1.0
+    assert content_recall("The court treated likelihood of success as dispositive.", "Irreparable harm.") == 0.0
     assert context_found("the restricted committee decided", ["... the restricted  committee decided to ..."])
     assert not context_found("Panama and Singapore", ["a passage about fines"])
 

@@ -12,7 +12,7 @@ from langchain_tests.integration_tests import RetrieversIntegrationTests
 
 from ingest.errors import StoreError
 from ingest.store import Store
-from qa.engine import Engine, QuestionError
+from qa.engine import Engine, QuestionError, unknown_names, with_record
 from qa.retrieve import CasefileRetriever, Filters, Index
 from tests.conftest import scratch_settings
 
@@ -75,6 +75,31 @@ def test_a_question_the_corpus_cannot_answer_abstains_and_lists_nearest_passages
     ans = engine.answer("What is the boiling point of mercury in Kelvin?")
     assert ans.abstained and not ans.citations
     assert "do not answer" in ans.answer and ans.evidence
+
+
+def test_a_name_the_documents_never_mention_is_answered_as_such(engine):
+    ans = engine.answer("What fine did Germany impose on Clearview AI?")
+    assert ans.abstained and not ans.citations and ans.evidence
+    assert "never mention “Germany”" in ans.notice
+    idf = engine.index.idf
+    assert unknown_names("Did Judge Coleman deny the motion of the Clearview defendants?", idf) == []
+    assert unknown_names("What did the CNIL say?", idf) == []       # first word is not a name
+
+
+def test_record_questions_get_the_caption_or_signature_of_the_right_document(engine):
+    ix = engine.index.refresh()
+    docs = ix.visible_docs(None)
+
+    def block(question):
+        ps = with_record(question, [], docs, ix.idf)
+        assert len(ps) == 1, question
+        return ps[0]
+
+    signed = block("Who signed the order and when?")
+    assert signed.doc.meta.kind == "order" and "SHARON JOHNSON COLEMAN" in signed.text and "6/14/2021" in signed.text
+    assert "February 15, 2022" in block("When was the plaintiffs' reply dated?").text
+    assert "Magistrate Judge Maria Valdez" in block("Who is the magistrate judge in the case?").text
+    assert with_record("What did the two data breaches expose?", [], docs, ix.idf) == []
 
 
 def test_false_premise_is_corrected_with_the_denial_quoted(engine, built_home):
