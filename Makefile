@@ -24,7 +24,7 @@ LLAMA_WHEELS := $(HOME)/.cache/casefile/llama-cpp-python-$(LLAMA_VERSION)-$(shel
 HOST ?= 127.0.0.1
 PORT ?= 7860
 
-.PHONY: run test setup models ingest eval bench clean-store help
+.PHONY: run test setup models ingest eval eval-save bench clean-store help
 
 help:
 	@echo "make run    set up (first time: venv, packages, models, corpus) and start the chat"
@@ -68,7 +68,11 @@ ingest: setup
 	$(PY) -m ingest
 
 eval: setup models ingest
-	$(PY) -m qa.eval tests/data/testset.jsonl --out eval-out
+	$(PY) -m qa.eval tests/data/testset.jsonl --out eval-out $(if $(wildcard docs/eval/summary.json),--baseline docs/eval/summary.json)
+
+## keep the latest run in the repository (docs/eval/) as the next run's baseline
+eval-save:
+	mkdir -p docs/eval && cp eval-out/summary.json eval-out/report.md eval-out/*.png docs/eval/
 
 bench: setup
 	$(PY) bench/ingest_bench.py

@@ -247,7 +247,8 @@ def to_result(row: Row, ans: dict, stored: dict[str, str]) -> dict:
 
 
 def evaluate(testset: Path, out: Path, *, resume: bool = False, limit: int | None = None,
-             settings: Settings | None = None, engine=None, progress: bool = True) -> dict:
+             settings: Settings | None = None, engine=None, progress: bool = True,
+             baseline: dict | None = None) -> dict:
     from ingest.store import Store
 
     from .engine import Engine
@@ -295,7 +296,7 @@ def evaluate(testset: Path, out: Path, *, resume: bool = False, limit: int | Non
     summary.update({"testset": str(testset), "model": next((r["model"] for r in results if r.get("model")), ""),
                     "skipped_rows": errors})
     (out / "summary.json").write_text(json.dumps(summary, indent=1, ensure_ascii=False), encoding="utf-8")
-    write_report(out, summary, results)
+    write_report(out, summary, results, baseline)
     return summary
 
 
@@ -307,18 +308,34 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
-def write_report(out: Path, summary: dict, results: list[dict]) -> None:
+HEADLINE = ("answerable_correct", "unanswerable_abstained", "answerable_wrongly_abstained", "token_f1",
+            "key_fact_recall", "quote_precision", "citation_recall", "context_recall")
+
+
+def compare(summary: dict, baseline: dict | None) -> dict[str, tuple[Any, Any]]:
+    """Headline figures of this run against an earlier run's summary: {metric: (before, now)}."""
+    if not baseline:
+        return {}
+    pairs = {k: (baseline.get(k), summary.get(k)) for k in HEADLINE}
+    for k in summary.get("latency", {}):
+        pairs[f"{k} p50"] = (baseline.get("latency", {}).get(k, {}).get("p50"), summary["latency"][k]["p50"])
+    return pairs
+
+
+def write_report(out: Path, summary: dict, results: list[dict], baseline: dict | None = None) -> None:
     plots = _plots(out, summary, results)
+    before = compare(summary, baseline)
     lines = [f"# Casefile evaluation: {summary['testset']}", "",
-             f"Model: {summary['model'] or 'n/a'} · rows: {summary['rows']}", "",
-             "| metric | value |", "|---|---|"]
-    for k in ("answerable_correct", "unanswerable_abstained", "answerable_wrongly_abstained", "token_f1",
-              "key_fact_recall", "quote_precision", "citation_recall", "context_recall"):
-        lines.append(f"| {k} | {_fmt(summary[k])} |")
+             f"Model: {summary['model'] or 'n/a'} · rows: {summary['rows']}", ""]
+    lines += (["| metric | value | baseline |", "|---|---|---|"] if before else ["| metric | value |", "|---|---|"])
+    for k in HEADLINE:
+        lines.append(f"| {k} | {_fmt(summary[k])} |" + (f" {_fmt(before[k][0])} |" if before else ""))
     a = summary["abstention"]
-    lines.append(f"| abstention P / R / F1 | {_fmt(a['precision'])} / {_fmt(a['recall'])} / {_fmt(a['f1'])} |")
+    lines.append(f"| abstention P / R / F1 | {_fmt(a['precision'])} / {_fmt(a['recall'])} / {_fmt(a['f1'])} |"
+                 + (" |" if before else ""))
     for k, v in summary["latency"].items():
-        lines.append(f"| {k} p50 / p95 | {_fmt(v['p50'])} / {_fmt(v['p95'])} |")
+        lines.append(f"| {k} p50 / p95 | {_fmt(v['p50'])} / {_fmt(v['p95'])} |"
+                     + (f" {_fmt(before[k + ' p50'][0])} (p50) |" if before else ""))
     lines += ["", "## By category", "", "| category | rows | correct | token F1 | context recall |", "|---|---|---|---|---|"]
     for c, v in summary["by_category"].items():
         lines.append(f"| {c} | {v['rows']} | {_fmt(v['correct'])} | {_fmt(v['token_f1'])} | {_fmt(v['context_recall'])} |")
@@ -370,19 +387,30 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--resume", action="store_true", help="keep the rows already in DIR/results.jsonl")
     ap.add_argument("--limit", type=int, help="only the first N rows")
     ap.add_argument("--model", help="qwen2.5-1.5b (default), smollm2, or a .gguf path")
+    ap.add_argument("--baseline", type=Path, help="an earlier run's summary.json: the report shows both")
     args = ap.parse_args(argv)
     if not args.testset.is_file():
         print(f"error: test set {args.testset} not found", file=sys.stderr)
         return 2
+    baseline = None
+    if args.baseline is not None:
+        try:
+            baseline = json.loads(args.baseline.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            print(f"error: baseline {args.baseline} is not a readable summary.json ({exc})", file=sys.stderr)
+            return 2
     try:
         summary = evaluate(args.testset, args.out, resume=args.resume, limit=args.limit,
-                           settings=Settings.from_env(model=args.model))
+                           settings=Settings.from_env(model=args.model), baseline=baseline)
     except CasefileError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(json.dumps({k: summary[k] for k in ("rows", "answerable_correct", "unanswerable_abstained",
                                               "answerable_wrongly_abstained", "quote_precision",
                                               "citation_recall", "context_recall", "latency")}, indent=1))
+    for k, (was, now) in compare(summary, baseline).items():
+        if was != now:
+            print(f"{k}: {_fmt(was)} -> {_fmt(now)}")
     print(f"Report: {args.out / 'report.md'}")
     return 0
 

@@ -95,3 +95,12 @@ def test_a_run_writes_ragas_readable_results_and_resumes(tmp_path, built_home, r
     metric = NonLLMContextPrecisionWithReference()
     score = metric.single_turn_score(ds[0])
     assert 0.0 <= score <= 1.0
+
+
+def test_a_run_is_compared_with_a_baseline_summary():
+    from qa.eval import compare
+    now = {"answerable_correct": 0.7, "quote_precision": 1.0, "latency": {"total_s": {"p50": 4.0, "p95": 7.0}}}
+    before = {"answerable_correct": 0.5, "quote_precision": 1.0, "latency": {"total_s": {"p50": 5.0, "p95": 9.0}}}
+    pairs = compare(now, before)
+    assert pairs["answerable_correct"] == (0.5, 0.7) and pairs["total_s p50"] == (5.0, 4.0)
+    assert compare(now, None) == {}
