@@ -379,8 +379,13 @@ class Engine:
                   for s in p.sentences}
 
         def voice(sent: str, support: list[EvidenceSentence]) -> str:
+            if all((ev.doc_id, ev.start) in record for ev in support):
+                # a caption or signature is the record, not anyone's holding or argument
+                lead = claimed_voice(sent)[1]
+                rest = sent[lead:].lstrip()
+                return rest[:1].upper() + rest[1:] if lead and rest else sent
             if any((ev.doc_id, ev.start) in record for ev in support):
-                return sent            # a caption or signature is the record, not an argument
+                return sent
             return give_voice(sent, [by_doc[ev.doc_id].doc.meta.voice for ev in support])
 
         att = attribute(strip_labels(text), sentences, texts, max_cites_per_sentence=3, rewrite=voice,

@@ -152,6 +152,36 @@ def test_a_model_failing_mid_answer_still_returns_evidence_and_says_so(built_hom
     assert ans.evidence and "stopped early" in ans.notice
 
 
+class ScriptedBackend:
+    """A model that writes the given answers, in turn: for checking what the program does with them."""
+
+    name = "scripted"
+
+    def __init__(self, *answers):
+        self.answers = list(answers)
+
+    def stream(self, messages, max_tokens):
+        yield self.answers.pop(0)
+
+
+def test_what_the_program_does_with_the_models_text(built_home, real_embedder):
+    eng = Engine(built_home, index=Index(built_home, embedder=real_embedder), backend=ScriptedBackend(
+        "The court held that Sharon Johnson Coleman signed the order on June 14, 2021 [1].",
+        "The Seventh Circuit affirmed the denial on appeal. "
+        "The Court, in its discretion, denies the Illinois class plaintiffs' motion for a preliminary injunction [2].",
+        "The Court denies the Illinois class plaintiffs' motion for a preliminary injunction [1]. The documents do not say."))
+    # a signature is the record, not a holding: no "The court held"
+    signed = eng.answer("Who signed the order and when?")
+    assert signed.answer.startswith("Sharon Johnson Coleman signed the order on June 14, 2021 [")
+    assert {c.quote for c in signed.citations} >= {"Date: 6/14/2021", "SHARON JOHNSON COLEMAN"}
+    # a direct answer nothing supports is not shown, even beside a cited sentence of context
+    appeal = eng.answer("Did the Seventh Circuit affirm the denial of the preliminary injunction on appeal?")
+    assert appeal.abstained and not appeal.citations and "direct answer matches no passage" in appeal.notice
+    # a bare "the documents do not say" after a cited answer becomes a notice
+    hedged = eng.answer("What did the court decide on the motion for a preliminary injunction?")
+    assert not hedged.abstained and "do not say" not in hedged.answer and "do not fully answer" in hedged.notice
+
+
 def test_follow_up_questions_use_the_conversation(engine):
     first = "Does Clearview have offshore subsidiaries?"
     ans = engine.answer("Where are they located?", history=[first])
