@@ -231,7 +231,15 @@ def run_row(engine, row: Row) -> dict:
     for turn in row.history:                     # earlier turns first, in the same conversation
         prior = engine.answer(turn, history)
         history.append((turn, prior.answer))
-    return engine.answer(row.question, history).to_dict()
+    final, draft = None, []
+    for ev in engine.stream(row.question, history):
+        if ev.kind == "token":
+            draft.append(ev.text)
+        elif ev.kind == "final":
+            final = ev.answer
+    out = final.to_dict()
+    out["draft"] = "".join(draft)        # the model's text before checking: tells a model miss from a checking miss
+    return out
 
 
 def to_result(row: Row, ans: dict, stored: dict[str, str]) -> dict:
@@ -241,7 +249,7 @@ def to_result(row: Row, ans: dict, stored: dict[str, str]) -> dict:
         "reference": row.reference, "reference_contexts": row.reference_contexts,
         "answerable": row.answerable, "abstained": ans["abstained"], "citations": ans.get("citations", []),
         "unsupported": ans.get("unsupported", []), "notice": ans.get("notice", ""), "mode": ans.get("mode", ""),
-        "timings": ans.get("timings", {}), "model": ans.get("model", ""),
+        "timings": ans.get("timings", {}), "model": ans.get("model", ""), "draft": ans.get("draft", ""),
         "scores": score_row(row, ans, stored),
     }
 
