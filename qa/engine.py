@@ -21,7 +21,9 @@ from ingest.types import Answer, Citation, Document, Evidence
 from .attribute import (EvidenceSentence, attribute, confirms, contradicts, cut_quote, is_abstention,
                         states_outcome, withhold_instructions)
 from .condense import condense, normalise_history
-from .evidence import Passage, asks_authority, asks_record, select_evidence, sentence_scores
+from .evidence import (Passage, asked_value, asks_authority, asks_record, gives_value, select_evidence,
+                       sentence_scores)
+from .fusion import fuse_top
 from .llm import get_backend
 from .retrieve import Filters, Index
 from .voice import claimed_voice, give_voice
@@ -224,8 +226,8 @@ def with_record(question: str, passages: list[Passage], docs: list[Document],
                 idf: Callable[[str], float]) -> list[Passage]:
     """Put the record block a question needs first: the caption for which court, judge or case
     number, the signature block for who signed and when. Its document is the one the question
-    names ("who signed the order"); else the one whose block shares most of the question's words,
-    the best-ranked document breaking ties."""
+    names ("who signed the order"); else, when the best passage's document has such a block, the one
+    whose block shares most of the question's words, the best-ranked document breaking ties."""
     rank = {}
     for p in passages:
         rank.setdefault(p.doc.doc_id, len(rank))
@@ -234,6 +236,8 @@ def with_record(question: str, passages: list[Passage], docs: list[Document],
     for section in asks_record(question):
         if named is not None:
             block = record_block(named, section)
+        elif passages and record_block(passages[0].doc, section) is None:
+            block = None        # the best evidence is in a document without one (an article): not about a filing
         else:
             blocks = [b for b in (record_block(d, section) for d in docs) if b is not None]
             block = max(blocks, default=None, key=lambda b: (
@@ -301,9 +305,19 @@ class Engine:
         query = condense(q, turns)
         qvec = self.index.embedder.embed_query(query)
         hits = self.index.search(query, filters=filters, query_vec=qvec)
+        idf = self.index.idf
+        if query != q:
+            # a follow-up: the earlier turn names the subject, the new question what is asked. Its
+            # own search joins the fused list, and its words count double in picking sentences.
+            own = self.index.search(q, filters=filters)
+            by_id = {h.chunk.id: h for h in own + hits}
+            hits = [by_id[c] for c, _ in fuse_top([[h.chunk.id for h in hits], [h.chunk.id for h in own]],
+                                                    len(hits) or len(own))]
+            asked = set(self.index.query_terms(q))
+            idf = lambda t, base=self.index.idf: base(t) * (2.0 if t in asked else 1.0)  # noqa: E731
         t_ret = time.perf_counter() - t0
         terms = self.index.query_terms(query)
-        passages = select_evidence(hits, terms, self.index.idf, self.settings.evidence_tokens,
+        passages = select_evidence(hits, terms, idf, self.settings.evidence_tokens,
                                    dense=lambda items: self.index.sentence_similarity(qvec, items),
                                    question=q)
         passages = with_record(q, passages, self.index.visible_docs(filters), self.index.idf)
@@ -410,6 +424,11 @@ class Engine:
             ans.notice = (ans.notice + " " if ans.notice else "") + \
                 "The question assumes something the documents contradict."
             return ans
+        kind, noun = asked_value(ans.question)
+        if ans.citations and not is_abstention(text) and not gives_value(ans.answer, kind, noun):
+            asked = {"count": f"a number of {noun}s" if noun else "a number", "duration": "a length of time",
+                     "money": "an amount", "date": "a date"}[kind]
+            return self._abstain(ans, t0, f"The question asks for {asked}; the answer the passages support gives none.")
         if is_abstention(text) or not ans.citations or att.lead_unsupported:
             reason = ("The model found no answer in the passages." if is_abstention(text)
                       else "The model's answer could not be matched to any passage, so it is not shown as cited."

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
-from ingest.bm25 import tokenize
+from ingest.bm25 import stem, tokenize
 from ingest.catalog import describe
 from ingest.types import Document, Sentence
 
@@ -66,7 +66,10 @@ _KINDS = {"money": _MONEY, "duration": _DURATION, "count": _COUNT, "date": _DATE
 
 def answer_type(question: str) -> str:
     """What kind of fact the question asks for: "duration", "count", "money", "date", or ""
-    (anything). "How long" wants a duration and "how many" a count, not a sum of money."""
+    (anything). "How long" wants a duration and "how many" a count, not a sum of money; a "why"
+    question wants reasons, whatever it mentions ("why … collect the fine")."""
+    if re.match(r"\s*why\b", question, re.I):
+        return ""
     if _DURATION_Q.search(question):
         return "duration"
     if _COUNT_Q.search(question):
@@ -76,6 +79,35 @@ def answer_type(question: str) -> str:
     if _DATE_Q.search(question):
         return "date"
     return ""
+
+
+_ASKS_VALUE = (("count", re.compile(r"\bhow many\s+([a-z]+)", re.I)),
+               ("duration", re.compile(r"^\s*how long\b", re.I)),
+               ("money", re.compile(r"^\s*how much\b|\b(revenue|income|profits?|salary|valuation|net worth)\b", re.I)),
+               ("date", re.compile(r"^\s*(?:when|by when|(?:on |in )?(?:what|which) (?:date|year))\b", re.I)))
+_NUMBERISH = re.compile(rf"\d[\d,.]*|{_NUMWORD}|million|billion|thousand|hundred|dozens?|no|none|zero", re.I)
+
+
+def asked_value(question: str) -> tuple[str, str]:
+    """The value a question plainly asks for — ("count", noun) for "how many photographs",
+    ("duration", ""), ("money", ""), ("date", "") — or ("", "")."""
+    for kind, pattern in _ASKS_VALUE:
+        m = pattern.search(question)
+        if m:
+            return kind, (stem(m.group(1).lower()) if kind == "count" else "")
+    return "", ""
+
+
+def gives_value(answer: str, kind: str, noun: str = "") -> bool:
+    """Does the answer state the value asked for? A count must number the thing counted ("three
+    billion photographs", not "two data breaches" for "how many employees")."""
+    if not kind:
+        return True
+    if kind == "count" and noun:
+        words = re.findall(r"[\w’'-]+", answer.lower())
+        return any(stem(w) == noun and any(_NUMBERISH.fullmatch(x) for x in words[max(0, i - 3):i])
+                   for i, w in enumerate(words))
+    return has_answer_type(answer, kind)
 
 
 def has_answer_type(sentence: str, kind: str) -> bool:
@@ -171,8 +203,9 @@ def select_evidence(hits: Sequence, terms: Sequence[str], idf: Callable[[str], f
 
     A sentence's score blends its share of the (idf-weighted) query terms, its similarity to the
     question (``dense``: cosine per sentence, when given) and its chunk's retrieval rank. The
-    best sentence brings ``neighbours`` sentences either side for context. Headings are never
-    picked. A question asking for an amount or a date favours sentences that hold one.
+    best sentence brings ``neighbours`` sentences either side for context. Only headings of six
+    words or more (a brief's argument headings) are picked, never as another sentence's
+    neighbour. A question asking for an amount or a date favours sentences that hold one.
     ``hits`` (``.doc``, ``.chunk``, ``.score``) come best first.
     """
     hits = list(hits)[:max_hits]
@@ -182,7 +215,10 @@ def select_evidence(hits: Sequence, terms: Sequence[str], idf: Callable[[str], f
     for rank, h in enumerate(hits):
         for i, s in enumerate(h.chunk.sentences):
             key = (h.doc.doc_id, s.start)
-            if s.kind == "heading" or key in seen_pool or len(h.doc.text[s.start:s.end].split()) < 3:
+            words = len(h.doc.text[s.start:s.end].split())
+            # a brief's argument headings are claims ("The Rulings With Respect to Interrogatories 8-9
+            # and RFPs 7 and 11 Were Clearly Erroneous."); short ones ("DISCUSSION") are not
+            if (s.kind == "heading" and words < 6) or key in seen_pool or words < 3:
                 continue
             seen_pool.add(key)
             pool.append((h, i, s, 1.0 - rank / len(hits)))
@@ -225,7 +261,7 @@ def select_evidence(hits: Sequence, terms: Sequence[str], idf: Callable[[str], f
         if (h.doc.doc_id, s.start) in seen:
             continue
         reach = neighbours if rank == 0 else 0
-        block = [x for x in h.chunk.sentences[max(0, i - reach):i + reach + 1] if x.kind != "heading"]
+        block = [x for x in h.chunk.sentences[max(0, i - reach):i + reach + 1] if x.kind != "heading" or x is s]
         j = i + reach + 1                 # a sentence ending in a colon introduces what follows it
         while h.doc.text[block[-1].start:block[-1].end].rstrip().endswith(":") and j < len(h.chunk.sentences) \
                 and h.chunk.sentences[j].kind != "heading":

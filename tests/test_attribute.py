@@ -493,3 +493,23 @@ def test_a_citation_string_joins_the_claim_before_it_instead_of_standing_alone()
     # asked for the authority, the citation is the answer: it stays
     kept = attribute(answer, ev, TEXTS, fold_citations=False)
     assert "U.S. v. Melgar, 227 F.3d 1038, 1040 (7th Cir. 2000) [1]." in kept.text
+
+
+def test_an_answer_must_give_the_value_its_question_plainly_asks_for():
+    from qa.evidence import asked_value, gives_value
+
+    def ok(question, answer):
+        return gives_value(answer, *asked_value(question))
+
+    assert ok("How many photographs do plaintiffs allege Clearview scraped?",
+              "Plaintiffs allege Clearview scraped three billion photographs [1].")
+    assert not ok("How many employees does Clearview AI have?",
+                  "The two data breaches exposed Clearview's source code, employee information, and client list [1].")
+    assert ok("Do they have customers? How many customers?", "The subsidiaries currently have no customers [1].")
+    assert ok("How much did the CNIL fine Clearview AI?", "The CNIL fined Clearview AI 20 million euros [1].")
+    assert not ok("What is Clearview AI's annual revenue?", "Clearview said it has no place of business in France [1].")
+    assert ok("How long did Clearview have to comply?", "Clearview had two months to comply [1].")
+    assert ok("When was the plaintiffs' reply dated?", "The reply is dated February 15, 2022 [1].")
+    # questions that only mention a value, or "when" in passing, are not checked
+    assert asked_value("Why does the article doubt France will collect the fine?") == ("", "")
+    assert asked_value("What happens when plaintiffs fail to show harm?") == ("", "")

@@ -13,6 +13,7 @@ from langchain_tests.integration_tests import RetrieversIntegrationTests
 from ingest.errors import StoreError
 from ingest.store import Store
 from qa.engine import Engine, QuestionError, unknown_names, with_record
+from qa.evidence import Passage
 from qa.retrieve import CasefileRetriever, Filters, Index
 from tests.conftest import scratch_settings
 
@@ -100,6 +101,12 @@ def test_record_questions_get_the_caption_or_signature_of_the_right_document(eng
     assert "February 15, 2022" in block("When was the plaintiffs' reply dated?").text
     assert "Magistrate Judge Maria Valdez" in block("Who is the magistrate judge in the case?").text
     assert with_record("What did the two data breaches expose?", [], docs, ix.idf) == []
+    # the best evidence is the article, which has no caption: no court's caption is pulled in
+    article = next(d for d in docs if d.meta.kind == "article")
+    c = article.chunks[1]
+    top = Passage(key=1, doc=article, start=c.start, end=c.end, sentences=list(c.sentences), score=1.0,
+                  chunk_id=c.id, section=list(c.section))
+    assert with_record("Who is the judge in the French proceedings?", [top], docs, ix.idf) == [top]
 
 
 def test_false_premise_is_corrected_with_the_denial_quoted(engine, built_home):
