@@ -231,14 +231,14 @@ def run_row(engine, row: Row) -> dict:
     for turn in row.history:                     # earlier turns first, in the same conversation
         prior = engine.answer(turn, history)
         history.append((turn, prior.answer))
-    final, draft = None, []
+    final, draft = None, ""
     for ev in engine.stream(row.question, history):
         if ev.kind == "token":
-            draft.append(ev.text)
+            draft = ev.text              # a token event carries the whole text so far
         elif ev.kind == "final":
             final = ev.answer
     out = final.to_dict()
-    out["draft"] = "".join(draft)        # the model's text before checking: tells a model miss from a checking miss
+    out["draft"] = draft        # the model's text before checking: tells a model miss from a checking miss
     return out
 
 

@@ -94,6 +94,8 @@ def test_a_run_writes_ragas_readable_results_and_resumes(tmp_path, built_home, r
     assert len(ds) == 3
     # the model's unchecked text is kept beside the checked answer, to tell a model miss from a checking miss
     assert all("draft" in r for r in rows) and any(r["draft"] for r in rows)
+    # once, as written: at most max_tokens (60) tokens of it, not every partial text run together
+    assert all(len(r["draft"].split()) <= 60 for r in rows)
     metric = NonLLMContextPrecisionWithReference()
     score = metric.single_turn_score(ds[0])
     assert 0.0 <= score <= 1.0
