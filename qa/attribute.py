@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Callable
+from typing import Iterable, Callable
 
 from ingest.bm25 import _TOKEN, STOPWORDS, stem, tokenize
 from ingest.chunk import split_sentences
@@ -44,7 +44,7 @@ class SupportedSentence:
     text: str                                   # the answer sentence, markers removed
     support: list[EvidenceSentence]             # best first; empty = not cited
     score: float
-    kind: str = "claim"                         # claim | framing | abstention
+    kind: str = "claim"                         # claim | framing | abstention | echo (restates the question)
 
 
 @dataclass
@@ -60,6 +60,11 @@ class Attribution:
         """The answer's first claim (its direct answer) is one nothing supports."""
         claims = [s for s in self.sentences if s.kind == "claim"]
         return bool(claims) and not claims[0].support
+
+    @property
+    def echo_only(self) -> bool:
+        """The answer does nothing but restate the question."""
+        return any(s.kind == "echo" for s in self.sentences) and not any(s.kind == "claim" for s in self.sentences)
 
 
 # --- quotes -----------------------------------------------------------------------------------
@@ -403,9 +408,10 @@ def support_score(answer_sentence: str, source_sentence: str) -> float:
     words and numbers weigh 2, long words 1.5, others 1; another form of the same word counts
     0.8), plus 0.05 per shared run of three content words (at most two). Every number of the
     answer must stand in the source, and an outcome word must not be contradicted ("granted"
-    against "denies"), or the score is capped at 0.2.
+    against "denies"), or the score is capped at 0.2. A pin cite to the record ("(Dkt. 279 at 4)")
+    is left out of the answer sentence.
     """
-    return _score(_profile(strip_markers(answer_sentence)[0]), [_profile(source_sentence)])
+    return _score(_profile(_RECORD_CITE.sub("", strip_markers(answer_sentence)[0])), [_profile(source_sentence)])
 
 
 # --- framing and abstention ---------------------------------------------------------------------
@@ -497,6 +503,16 @@ def is_citation_only(sentence: str) -> bool:
     return bool(re.search(r"\d", sentence)) and len(words) <= 1
 
 
+# a pin cite to the record inside a claim, "(Dkt. 279 at 4¹)", which the model copies as "(Dkt. 279 at
+# 41)": where the claim stands in the record, not part of the claim, so its numbers need no support
+_RECORD_CITE = re.compile(r"\s*\((?:see\s+)?(?:dkt|ecf|doc|docket)\b\.?[^()]{0,60}\)", re.IGNORECASE)
+
+# capitalised words that name no one: dates written out ("June 14, 2021" for "6/14/2021") and voices
+_GENERIC_CAPS = frozenset(filter(None, map(_word, """january february march april may june july august
+    september october november december monday tuesday wednesday thursday friday saturday sunday
+    court plaintiffs plaintiff defendants defendant judge order article brief motion reply""".split())))
+
+
 def _render(clean: str, marks: list[int]) -> str:
     tags = "".join(f"[{n}]" for n in marks)
     m = re.search(r"[.!?;:…]+$", clean)
@@ -509,7 +525,8 @@ def attribute(answer: str, sentences: list[EvidenceSentence], texts: dict[str, s
               threshold: float = 0.5, max_cites_per_sentence: int = 2,
               hint_bonus: float = 0.05,
               rewrite: Callable[[str, list[EvidenceSentence]], str] | None = None,
-              lead_of: Callable[[str], int] | None = None, fold_citations: bool = True) -> Attribution:
+              lead_of: Callable[[str], int] | None = None, fold_citations: bool = True,
+              question: str = "", known_text: str = "", known_docs: Iterable[str] = ()) -> Attribution:
     """Align the answer's sentences with the evidence sentences that support them.
 
     ``sentences`` are the evidence passages' sentences (``key`` = the passage number the model
@@ -522,6 +539,14 @@ def attribute(answer: str, sentences: list[EvidenceSentence], texts: dict[str, s
     sentence about an article's facts would pull in a court sentence just for "court".
     With ``fold_citations``, a sentence that is only a citation string ("Cassell, 990 F.3d at 545.")
     adds its source to the claim before it instead of standing as a claim of its own.
+    With ``question``, a sentence that only restates it ("The discovery requests at issue are the
+    requests at issue in the objections") is an ``echo``: it answers nothing, so it is neither
+    cited nor flagged. A sentence naming someone or something (a capitalised word, an acronym)
+    that neither the evidence nor the question mentions ("the Illinois Consumer Privacy Act
+    (ICPA)") is unsupported, whatever else it shares with a source; ``known_text`` (the documents'
+    labels the model saw: title, court, outlet) and ``known_docs`` (the whole texts of the
+    evidence's documents) count as mentioned, and so does another form of a name ("Swedish" for
+    "Sweden").
     """
     # one entry per distinct source range (overlapping chunks repeat sentences under two keys)
     uniq: list[EvidenceSentence] = []
@@ -539,6 +564,11 @@ def attribute(answer: str, sentences: list[EvidenceSentence], texts: dict[str, s
         uniq.append(ev)
         keys.append({ev.key})
     profiles = [_profile(texts[ev.doc_id][ev.start:ev.end]) for ev in uniq]
+    asked = _profile(question) if question else None
+    known = frozenset().union(*(p.items for p in profiles), asked.items if asked else (),
+                              _profile(known_text).items if known_text else (),
+                              *(_profile(t).items for t in known_docs))
+    known_prefixes = {t[:4] for t in known if len(t) >= 4}
 
     segments, tail = _segments(answer)
     out_sentences: list[SupportedSentence] = []
@@ -564,7 +594,18 @@ def attribute(answer: str, sentences: list[EvidenceSentence], texts: dict[str, s
             out_sentences.append(SupportedSentence(clean, [], 0.0, kind))
             parts.append(lead + clean)
             continue
-        ans = _profile(clean[lead_of(clean):] if lead_of else clean)
+        ans = _profile(_RECORD_CITE.sub("", clean[lead_of(clean):] if lead_of else clean))
+        if asked is not None and ans.items and ans.items <= asked.items and not ans.numbers:
+            out_sentences.append(SupportedSentence(clean, [], 0.0, "echo"))
+            parts.append(lead + clean)
+            continue
+        invented = [t for t in ans.items if ans.weights[t] == 2.0 and t not in known and t not in _GENERIC_CAPS
+                    and not (len(t) >= 4 and t[:4] in known_prefixes)]
+        if invented:
+            out_sentences.append(SupportedSentence(clean, [], 0.0))
+            unsupported.append(clean)
+            parts.append(lead + clean + " [unsupported]")
+            continue
         short = len(ans.seq) < 4 and not ans.numbers
         support, score = _select(ans, profiles, keys, set(hints), threshold=threshold,
                                  max_cites=max_cites_per_sentence, hint_bonus=hint_bonus)
@@ -641,7 +682,10 @@ def _select(ans: _Profile, profiles: list[_Profile], keys: list[set[int]], hints
         chosen, joint = [best], own[best]
     elif max_cites >= 2:
         # combination support: a sentence merging two facts, each in its own source sentence
-        pool = [i for i in ranked[:10] if own[i] > 0]
+        # ranked by what each covers before the caps: with a number missing every sentence scores
+        # the same capped 0.2, and the list items that hold one number each fell out of the pool
+        raw = {i: _combine(ans, [matches[i]], cap=False) for i in ranked if own[i] > 0}
+        pool = sorted(raw, key=lambda i: (-(raw[i] + bonus[i]), i))[:10]
         pair, pair_score = None, -1.0
         for a in range(len(pool)):
             for b in range(a + 1, len(pool)):
@@ -763,17 +807,20 @@ def _greedy_cover(ans: _Profile, matches: list[_Match], own: list[float], pool: 
     items): add, greedily, the source that raises the joint support most, up to ``max_cites``."""
     chosen: list[int] = []
     raw = 0.0                       # coverage before the caps, to see what each source adds
+    have: frozenset = frozenset()   # the answer's numbers found so far: every one must be found
     while len(chosen) < max_cites:
-        best, best_u = None, raw
+        best, best_key, best_u = None, (0, raw), raw
         for i in pool:
             if i in chosen:
                 continue
             u = _combine(ans, [matches[c] for c in chosen] + [matches[i]], cap=False)
-            if u - raw >= MIN_GAIN and u > best_u:
-                best, best_u = i, u
+            key = (len(matches[i].numbers - have), u)
+            if u - raw >= MIN_GAIN and key > best_key:
+                best, best_key, best_u = i, key, u
         if best is None:
             break
         chosen.append(best)
+        have |= matches[best].numbers
         raw = best_u
         joint = _combine(ans, [matches[c] for c in chosen]) + max(bonus[c] for c in chosen)
         if joint >= threshold:

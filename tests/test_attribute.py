@@ -401,6 +401,17 @@ def test_a_list_spread_over_three_list_items_is_cited_to_all_three_and_a_wrong_n
     assert bad.unsupported and not bad.citations
 
 
+def test_list_items_are_found_among_sentences_that_share_the_names_but_no_number():
+    # every sentence of the article naming the CNIL, Clearview or the GDPR is evidence: each of
+    # them, like each list item, lacks some of the answer's numbers, so all score alike when capped
+    ev = [EvidenceSentence(1, ARTICLE, s.start, s.end) for s in split_sentences(TEXTS[ARTICLE])]
+    got = attribute("The CNIL reported that Clearview breached Articles 6, 12, 15, and 31 of the GDPR.",
+                    ev, TEXTS, max_cites_per_sentence=3)
+    assert not got.unsupported
+    quotes = " ".join(quote(e) for _, e in got.citations)
+    assert all(f"Article{s} {n}" in quotes for s, n in (("", 6), ("s", 12), ("", 31)))
+
+
 def test_an_attribution_lead_needs_no_support_of_its_own():
     from qa.voice import claimed_voice
 
@@ -513,3 +524,35 @@ def test_an_answer_must_give_the_value_its_question_plainly_asks_for():
     # questions that only mention a value, or "when" in passing, are not checked
     assert asked_value("Why does the article doubt France will collect the fine?") == ("", "")
     assert asked_value("What happens when plaintiffs fail to show harm?") == ("", "")
+
+
+def test_a_sentence_that_restates_the_question_is_an_echo_not_an_answer(evidence):
+    q = "What did the court decide on the motion for a preliminary injunction?"
+    echo = attribute("The court decided on the motion for a preliminary injunction.", evidence, TEXTS, question=q)
+    assert echo.echo_only and not echo.citations and not echo.unsupported
+    answer = attribute("The court denied the motion for a preliminary injunction.", evidence, TEXTS, question=q)
+    assert not answer.echo_only and answer.citations
+
+
+def test_a_name_no_source_mentions_makes_a_sentence_unsupported(evidence):
+    made_up = attribute("The court denied the Illinois class plaintiffs' motion for a preliminary injunction "
+                        "under the Illinois Consumer Privacy Act (ICPA).", evidence, TEXTS)
+    assert made_up.unsupported and not made_up.citations
+    # a label the model was shown (the outlet's name in a source header) is not made up
+    from_label = attribute("ProWellTech reports that the restricted committee decided to impose a maximum "
+                           "financial penalty of 20 million euros.", evidence, TEXTS, known_text="News article (ProWellTech)")
+    assert from_label.citations and not from_label.unsupported
+
+
+def test_a_record_pin_cite_in_a_claim_needs_no_support_of_its_own():
+    text = ("Rather, as Your Honor recently found, Plaintiffs' claims revolve around the unlawful collection of "
+            "Plaintiffs' biometric data (Dkt. 279 at 4¹) which Defendants happened to have obtained from photos.")
+    ev = [EvidenceSentence(1, "r", 0, len(text))]
+    # the footnote mark "¹" read as a digit: "41"
+    got = attribute("Plaintiffs argue that their claims revolve around the unlawful collection of Plaintiffs' "
+                    "biometric data (Dkt. 279 at 41) which Defendants obtained from photos.", ev, {"r": text})
+    assert got.citations and not got.unsupported
+    # a number in the claim itself still must stand in the source
+    wrong = attribute("Plaintiffs argue that 41 claims revolve around the unlawful collection of biometric data.",
+                      ev, {"r": text})
+    assert wrong.unsupported
