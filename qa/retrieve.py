@@ -27,7 +27,7 @@ from .evidence import citation_share
 from .fusion import fuse_top
 
 BM25_FILE = "bm25.pkl"
-BM25_FORMAT = 2                     # bump when tokenize() changes: the index is rebuilt
+BM25_FORMAT = 3                     # bump when tokenize() changes: the index is rebuilt
 
 
 @dataclass(frozen=True)

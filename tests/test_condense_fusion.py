@@ -45,3 +45,11 @@ def test_each_rankings_leader_survives_the_cut():
     assert "statute" in top and "a" in top and len(top) == 3
     assert fuse_top([dense, bm25], 3, leaders=0) == rrf([dense, bm25])[:3]
     assert fuse_top([["x"], []], 5) == rrf([["x"], []])
+
+
+def test_bm25_matches_a_name_with_or_without_its_possessive():
+    from ingest.bm25 import BM25, tokenize
+    assert tokenize("Mulcaire’s testimony") == tokenize("Mulcaire testimony")
+    assert tokenize("Clearview's breaches") == tokenize("clearview breach")
+    index = BM25.build(["Thomas Mulcaire is Clearview's general counsel.", "The court denies the motion."])
+    assert [i for i, _ in index.top("What did Mulcaire’s deposition show?", 2)][:1] == [0]
