@@ -107,6 +107,17 @@ def unknown_names(question: str, idf: Callable[[str], float]) -> list[str]:
     return out
 
 
+_WORDS: dict[tuple[str, int], frozenset] = {}
+
+
+def doc_words(doc: Document) -> frozenset:
+    """The document's search terms (as ``tokenize`` gives them), computed once per stored text."""
+    key = (doc.doc_id, hash(doc.text))
+    if key not in _WORDS:
+        _WORDS[key] = frozenset(tokenize(doc.text))
+    return _WORDS[key]
+
+
 def source_header(p: Passage) -> str:
     voice = VOICE_NOTE.get(p.doc.meta.voice, "")
     return describe(p.doc.meta) + (f" — {voice}" if voice else "") + ":"
@@ -403,7 +414,9 @@ class Engine:
             return give_voice(sent, [by_doc[ev.doc_id].doc.meta.voice for ev in support])
 
         att = attribute(strip_labels(text), sentences, texts, max_cites_per_sentence=3, rewrite=voice,
-                        lead_of=lambda sent: claimed_voice(sent)[1], fold_citations=not asks_authority(ans.question))
+                        lead_of=lambda sent: claimed_voice(sent)[1], fold_citations=not asks_authority(ans.question),
+                        question=ans.question, known_text=" ".join(source_header(p) for p in passages),
+                        known_docs=[p.doc.text for p in by_doc.values()])
         ans.citations = [citation_for(n, ev, by_doc) for n, ev in att.citations]
         ans.unsupported = att.unsupported
         ans.answer = att.text
@@ -429,6 +442,17 @@ class Engine:
             asked = {"count": f"a number of {noun}s" if noun else "a number", "duration": "a length of time",
                      "money": "an amount", "date": "a date"}[kind]
             return self._abstain(ans, t0, f"The question asks for {asked}; the answer the passages support gives none.")
+        direct = next((x for x in att.sentences if x.kind == "claim" and x.support), None)
+        if direct is not None and not is_abstention(text):
+            # the document that best supports the direct answer must know what the question names
+            words = doc_words(by_doc[direct.support[0].doc_id].doc)
+            absent = unknown_names(ans.question, lambda t: 1.0 if t in words else 0.0)
+            if absent:
+                # "Who is the judge in the French proceedings?" answered from the Illinois order
+                return self._abstain(ans, t0, "The passages that would answer it come from documents that never "
+                                     "mention " + " or ".join(f"“{n}”" for n in absent) + ".")
+        if att.echo_only:
+            return self._abstain(ans, t0, "The model's answer only restated the question.")
         if is_abstention(text) or not ans.citations or att.lead_unsupported:
             reason = ("The model found no answer in the passages." if is_abstention(text)
                       else "The model's answer could not be matched to any passage, so it is not shown as cited."

@@ -176,6 +176,18 @@ def asks_record(question: str) -> list[str]:
         ([["Signature"]] if _SIGN_Q.search(question) else [])
 
 
+def is_title(doc: Document, heading: str) -> bool:
+    """A heading that names the document rather than argues anything: its title ("France fines
+    Clearview AI maximum possible for GDPR breaches • ProWellTech") or an all-capitals one
+    ("PLAINTIFFS' REPLY IN SUPPORT OF … OBJECTIONS")."""
+    letters = [c for c in heading if c.isalpha()]
+    if letters and sum(c.isupper() for c in letters) / len(letters) > 0.8:
+        return True
+    title = set(tokenize(doc.meta.title or ""))
+    words = set(tokenize(heading))
+    return bool(title) and len(words & title) >= 0.8 * len(words)
+
+
 def estimate_tokens(text: str) -> int:
     return int(len(text.split()) * WORDS_TO_TOKENS) + 1
 
@@ -217,8 +229,9 @@ def select_evidence(hits: Sequence, terms: Sequence[str], idf: Callable[[str], f
             key = (h.doc.doc_id, s.start)
             words = len(h.doc.text[s.start:s.end].split())
             # a brief's argument headings are claims ("The Rulings With Respect to Interrogatories 8-9
-            # and RFPs 7 and 11 Were Clearly Erroneous."); short ones ("DISCUSSION") are not
-            if (s.kind == "heading" and words < 6) or key in seen_pool or words < 3:
+            # and RFPs 7 and 11 Were Clearly Erroneous."); short ones ("DISCUSSION") and titles are not
+            if (s.kind == "heading" and (words < 6 or is_title(h.doc, h.doc.text[s.start:s.end]))) \
+                    or key in seen_pool or words < 3:
                 continue
             seen_pool.add(key)
             pool.append((h, i, s, 1.0 - rank / len(hits)))

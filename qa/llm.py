@@ -57,8 +57,10 @@ class LlamaCppBackend:
     def stream(self, messages: list[dict], max_tokens: int) -> Iterator[str]:
         with self._lock:                      # one generation at a time on this model
             llm = self.load()
+            # no repeat penalty: answering is copying the sources' names, numbers and words, and
+            # llama.cpp's penalty counts the prompt's last tokens too
             for part in llm.create_chat_completion(messages=messages, temperature=0.0, top_p=1.0,
-                                                   repeat_penalty=1.1, max_tokens=max_tokens,
+                                                   repeat_penalty=1.0, max_tokens=max_tokens,
                                                    stream=True, seed=0):
                 delta = part["choices"][0].get("delta", {})
                 text = delta.get("content")

@@ -182,11 +182,29 @@ def test_what_the_program_does_with_the_models_text(built_home, real_embedder):
     assert signed.answer.startswith("Sharon Johnson Coleman signed the order on June 14, 2021 [")
     assert {c.quote for c in signed.citations} >= {"Date: 6/14/2021", "SHARON JOHNSON COLEMAN"}
     # a direct answer nothing supports is not shown, even beside a cited sentence of context
-    appeal = eng.answer("Did the Seventh Circuit affirm the denial of the preliminary injunction on appeal?")
+    appeal = eng.answer("Was the denial of the preliminary injunction affirmed on appeal?")
     assert appeal.abstained and not appeal.citations and "direct answer matches no passage" in appeal.notice
     # a bare "the documents do not say" after a cited answer becomes a notice
     hedged = eng.answer("What did the court decide on the motion for a preliminary injunction?")
     assert not hedged.abstained and "do not say" not in hedged.answer and "do not fully answer" in hedged.notice
+
+
+def test_answers_that_restate_the_question_invent_a_name_or_cite_the_wrong_proceedings_are_withheld(
+        built_home, real_embedder):
+    eng = Engine(built_home, index=Index(built_home, embedder=real_embedder), backend=ScriptedBackend(
+        "The discovery requests of plaintiffs are at issue in the objections [1].",
+        "Clearview is sued under the Illinois Consumer Privacy Act (ICPA) [1].",
+        "The judge in the French proceedings is Judge Sharon Johnson Coleman [1].",
+        "The judge in the case is Judge Sharon Johnson Coleman [1]."))
+    echo = eng.answer("Which discovery requests of plaintiffs are at issue in the objections?")
+    assert echo.abstained and "only restated the question" in echo.notice
+    invented = eng.answer("Under which Illinois law is Clearview sued?")
+    assert invented.abstained and "ICPA" not in invented.answer and not invented.citations
+    # the order never mentions France: its judge is not the judge of the French proceedings
+    french = eng.answer("Who is the judge in the French proceedings?")
+    assert french.abstained and "“French”" in french.notice
+    judge = eng.answer("Who is the judge in the Illinois case?")
+    assert not judge.abstained and "Sharon Johnson Coleman" in judge.answer
 
 
 def test_follow_up_questions_use_the_conversation(engine):
