@@ -207,6 +207,21 @@ def test_answers_that_restate_the_question_invent_a_name_or_cite_the_wrong_proce
     assert not judge.abstained and "Sharon Johnson Coleman" in judge.answer
 
 
+def test_a_model_that_says_the_documents_do_not_say_is_asked_once_more_and_checked(built_home, real_embedder):
+    script = ScriptedBackend(
+        "The documents do not say.",
+        "The article reports that Clearview was fined by Italy and Greece [1].",
+        "The documents do not say.",
+        "The jury awarded plaintiffs $1.5 billion in damages [1].")
+    eng = Engine(built_home, index=Index(built_home, embedder=real_embedder), backend=script)
+    fined = eng.answer("Which other countries fined Clearview, according to the article?")
+    assert not fined.abstained and fined.timings.get("retried")
+    assert any("Italy and Greece" in c.quote for c in fined.citations)
+    # the second try is checked like the first: a made-up award is still not shown
+    award = eng.answer("What damages did the jury award plaintiffs at trial?")
+    assert award.abstained and "1.5 billion" not in award.answer and not script.answers
+
+
 def test_follow_up_questions_use_the_conversation(engine):
     first = "Does Clearview have offshore subsidiaries?"
     ans = engine.answer("Where are they located?", history=[first])
