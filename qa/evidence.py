@@ -266,6 +266,14 @@ def select_evidence(hits: Sequence, terms: Sequence[str], idf: Callable[[str], f
         score += structure_prior(question, h.chunk.section, sentence)
         scored.append((score, n, h, i))
     scored.sort(key=lambda c: (-c[0], c[1]))
+    if want:
+        # a "how much" question gets at least one sentence holding an amount, if any chunk has one:
+        # "the restricted committee decided to impose … 20 million euros" names neither the CNIL nor
+        # a fine, and a long lead paragraph had used the budget before it
+        typed = next((k for k, c in enumerate(scored) if has_answer_type(c[2].doc.text[
+            c[2].chunk.sentences[c[3]].start:c[2].chunk.sentences[c[3]].end], want)), None)
+        if typed is not None and typed > 1:
+            scored.insert(1, scored.pop(typed))
 
     spans: list[dict] = []
     seen: set[tuple[str, int]] = set()

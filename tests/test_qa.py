@@ -72,6 +72,15 @@ def test_streaming_yields_evidence_before_any_answer_text(engine):
     assert "token" in kinds and kinds.index("token") > 0
 
 
+@pytest.mark.parametrize("question", ["How much did France's CNIL fine Clearview AI?",
+                                      "How much did the CNIL fine Clearview AI?"])
+def test_a_how_much_question_gets_the_amount_in_its_evidence(engine, question):
+    # the sentence with the amount names neither the CNIL nor a fine ("the restricted committee
+    # decided to impose a maximum financial penalty of 20 million euros")
+    evidence = next(engine.stream(question)).answer.evidence
+    assert any("20 million euros" in e.text for e in evidence)
+
+
 def test_a_question_the_corpus_cannot_answer_abstains_and_lists_nearest_passages(engine):
     ans = engine.answer("What is the boiling point of mercury in Kelvin?")
     assert ans.abstained and not ans.citations
