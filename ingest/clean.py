@@ -528,8 +528,14 @@ _BEFORE_NUMBER = {"no.", "nos.", "u.s.", "f.", "f.2d", "f.3d", "f.4th", "s.ct.",
                   "ill.", "cir.", "p.", "pp.", "n.", "nn.", "id.", "ex.", "art.", "sec.", "vol."}
 
 
+# a memo's or letter's header field ("Re: Scheduling in In re Clearview AI"): a line of its own
+_HEADER_FIELD = re.compile(r"(?:re|subject|subj|to|from|cc|bcc|date|attn|attention)\s*:", re.IGNORECASE)
+
+
 def _should_join(p: _Block, nb: _Block) -> bool:
     if p.kind != "paragraph":
+        return False
+    if len(p.lines) == 1 and _HEADER_FIELD.match(p.first.text):
         return False
     if nb.kind == "heading":
         if not nb.weak:

@@ -28,7 +28,7 @@ from .store import Store
 from .types import Document, DocumentMeta
 
 # Bump when cleaning/chunking/metadata change in a way that should re-ingest every document.
-PIPELINE_VERSION = "2"
+PIPELINE_VERSION = "3"
 CATALOG_NAME = "catalog.yaml"
 IGNORED_NAMES = {CATALOG_NAME, "catalog.yml", "README.md", "readme.md"}
 

@@ -86,6 +86,15 @@ def test_complete_paragraphs_across_a_page_break_stay_apart():
     assert c.text == "The motion is denied.\n\nThe Court next turns to costs."
 
 
+def test_a_memo_header_line_is_not_a_sentence_broken_by_a_page():
+    raw = "MEMORANDUM TO FILE\n\nRe: Scheduling in In re Clearview AI\n\nThe mediation session is set for March 3.\n"
+    c = clean(raw)
+    assert "Re: Scheduling in In re Clearview AI\n\nThe mediation session" in c.text
+    # a sentence that breaks after a capitalised word at a page end is still mended
+    broken = clean("Plaintiffs argue that the harm caused by Clearview\n\nAI is irreparable.\n")
+    assert "by Clearview AI is irreparable." in broken.text
+
+
 def test_footnote_between_halves_moves_to_the_end():
     raw = ("Requiring them to identify accounts is proportional to\n\n---\n\n"
            "<sup>2</sup> According to Defendants, it is Plaintiffs' fault.\n\n\n\n"
