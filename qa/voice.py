@@ -10,15 +10,18 @@ from __future__ import annotations
 import re
 
 LEADS = {"court": "The court states that", "plaintiffs": "Plaintiffs argue that",
-         "defendants": "Defendants argue that", "outlet": "The article reports that"}
+         "defendants": "Defendants argue that", "outlet": "The article reports that",
+         "document": "The document states that"}
 ACCORDING = {"plaintiffs": "According to plaintiffs,", "defendants": "According to defendants,",
-             "outlet": "According to the article,", "court": "According to the court,"}
+             "outlet": "According to the article,", "court": "According to the court,",
+             "document": "According to the document,"}
 
 _SUBJECT = {
     "court": r"the\s+(?:district\s+)?court|the\s+judge|judge\s+\w+|the\s+order|the\s+opinion|the\s+ruling",
     "plaintiffs": r"(?:the\s+)?plaintiffs?|(?:the\s+)?plaintiffs[’']\s+(?:brief|reply|motion)|the\s+reply(?:\s+brief)?|the\s+brief",
     "defendants": r"(?:the\s+)?defendants?|(?:the\s+)?defendants[’']\s+(?:brief|response|motion)",
     "outlet": r"the\s+(?:news\s+)?(?:article|report|story|outlet|piece)|prowelltech",
+    "document": r"the\s+(?:document|memo|memorandum|letter|notice|file)",
 }
 _VERB = (r"(?:held|holds|found|finds|ruled|rules|stated|states|noted|notes|concluded|concludes|"
          r"explained|explains|reasoned|reasons|determined|determines|observed|observes|reported|"
@@ -60,11 +63,18 @@ def give_voice(sentence: str, voices: list[str]) -> str:
 
     A lead naming another voice is replaced; a sentence with no lead gets "According to …" when
     its source is a party or an outlet (a court's own words need no lead). Sentences supported by
-    several voices keep a lead that names any of them.
+    several voices keep a lead that names any of them. A source of no known voice is "the
+    document": "The court held…" over an uploaded memo becomes "The document states…".
     """
-    voices = [v for v in voices if v in LEADS]
+    # a document whose voice is not known (an uploaded memo, "other") is not the court's
+    voices = [v if v in LEADS else "document" for v in voices]
     if not voices or not sentence.strip():
         return sentence
+    framing = _FRAMING_LEAD.match(sentence)
+    if framing and sentence[framing.end():].strip():
+        # "According to the sources, the requests at issue…": the sources are not a voice
+        rest = sentence[framing.end():]
+        sentence = rest[0].upper() + rest[1:]
     claimed, n = claimed_voice(sentence)
     if claimed and claimed in voices:
         return sentence
@@ -86,4 +96,6 @@ def give_voice(sentence: str, voices: list[str]) -> str:
     return f"{ACCORDING[voices[0]]} {_decap(rest)}"
 
 
+_FRAMING_LEAD = re.compile(r"(?:according\s+to|based\s+on|per|as\s+stated\s+in)\s+(?:the\s+)?(?:provided\s+|given\s+|above\s+)?"
+                           r"(?:sources?|documents?|passages?|excerpts?|context|evidence)(?:\s+provided)?\s*[,:]\s*", re.IGNORECASE)
 _CONJUNCTION = re.compile(r"((?:But|And|Yet|So|However|Moreover|Still|Also),?)\s+(?=\S)")

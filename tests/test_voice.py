@@ -45,3 +45,20 @@ def test_a_sentence_opening_with_a_conjunction_keeps_it_first():
         "However, according to the article, Clearview has not paid."
     assert give_voice("Although fined, Clearview has not paid.", ["outlet"]) == \
         "According to the article, although fined, Clearview has not paid."
+
+
+def test_a_document_of_no_known_voice_is_not_the_court():
+    # an uploaded memo without a catalog entry: its words are the document's, not a holding
+    assert give_voice("The court held that the mediation session is scheduled for March 3, 2027.", [""]) == \
+        "The document states that the mediation session is scheduled for March 3, 2027."
+    assert give_voice("The mediation session is scheduled for March 3, 2027.", ["other"]) == \
+        "According to the document, the mediation session is scheduled for March 3, 2027."
+    assert give_voice("The memo states that each side brings one representative.", [""]) == \
+        "The memo states that each side brings one representative."
+
+
+def test_the_sources_are_not_a_voice():
+    assert give_voice("According to the sources, the requests at issue are Interrogatories 8 and 9.", ["plaintiffs"]) == \
+        "According to plaintiffs, the requests at issue are Interrogatories 8 and 9."
+    assert give_voice("Based on the provided documents, the court denied the motion.", ["court"]) == \
+        "The court denied the motion."
