@@ -613,6 +613,8 @@ def build(cf: Casefile) -> gr.Blocks:
                         ev_limit = gr.Number(0, precision=0, minimum=0, label="Only the first N questions (0 = all)")
                         ev_btn = gr.Button("Run evaluation", variant="primary", elem_id="cf-ev-run")
                 ev_summary = gr.Markdown(elem_id="cf-ev-summary")
+                ev_plots = gr.Gallery(label="Plots", columns=2, height="auto", elem_id="cf-ev-plots",
+                                      show_label=False)
                 ev_table = gr.Dataframe(headers=["id", "category", "question", "answer", "correct",
                                                  "abstained", "citations", "quotes verbatim", "seconds"],
                                         interactive=False, wrap=True, elem_id="cf-ev-table")
@@ -743,12 +745,16 @@ def build(cf: Casefile) -> gr.Blocks:
                      for r in results]
             warn = ("\n\n**Rows skipped:** " + "; ".join(problems)) if problems else ""
             report = (out / "report.md").read_text(encoding="utf-8") if (out / "report.md").exists() else ""
-            head = "\n".join(report.splitlines()[:40])
+            # the report's title names the file as uploaded (not its temporary path); its plots are
+            # shown beside it, not as links the page cannot load
+            lines = [x for x in report.splitlines()[:40] if not x.startswith("![")]
+            head = "\n".join([f"## Evaluation of {testset.name}"] + lines[1:])
             files = [str(p) for p in (out / "results.jsonl", out / "summary.json", out / "report.md") if p.exists()]
             files += [str(p) for p in sorted(out.glob("*.png"))]
-            return head + warn + f"\n\nFull results in `{out}`.", table, files
+            plots = [(str(p), p.stem.replace("_", " ")) for p in sorted(out.glob("*.png"))]
+            return head + warn + f"\n\nFull results in `{out}`.", plots, table, files
 
-        ev_btn.click(on_eval, [ev_file, ev_limit], [ev_summary, ev_table, ev_files], concurrency_limit=1,
+        ev_btn.click(on_eval, [ev_file, ev_limit], [ev_summary, ev_plots, ev_table, ev_files], concurrency_limit=1,
                      concurrency_id="eval", api_visibility="private")
 
         # --- API for scripts (gradio_client) ----------------------------------------------------

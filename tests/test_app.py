@@ -355,6 +355,9 @@ def test_in_the_browser_ask_open_a_source_and_add_a_document(server, tmp_path):
         expect(last.locator(".cf-foot")).to_be_visible()
         assert "March 3, 2027" in last.locator(".cf-text").inner_text()
         expect(last.locator(".cf-card").first).to_contain_text("mediation")
+        # a memo is nobody's holding: its words are not given to the court
+        assert "court held" not in last.locator(".cf-text").inner_text().lower()
+        last.scroll_into_view_if_needed()
         page.screenshot(path=str(ARTIFACTS / "app-upload.png"), full_page=True)
 
         # the evaluation tab runs a small test set and shows the verdicts
@@ -369,5 +372,9 @@ def test_in_the_browser_ask_open_a_source_and_add_a_document(server, tmp_path):
         expect(page.locator("#cf-ev-table")).to_contain_text("When is the mediation session scheduled?")
         expect(page.locator("#cf-ev-summary")).to_contain_text("line 2")        # the bad row is named
         expect(page.locator("#cf-ev-table")).to_contain_text("✓")
+        # the summary names the file as uploaded, and the plots are pictures, not broken links
+        expect(page.locator("#cf-ev-summary")).to_contain_text("Evaluation of mini.jsonl")
+        assert "/tmp/" not in page.locator("#cf-ev-summary h2").first.inner_text()
+        expect(page.locator("#cf-ev-plots img").first).to_be_visible()
         page.screenshot(path=str(ARTIFACTS / "app-eval.png"), full_page=True)
         browser.close()
