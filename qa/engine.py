@@ -21,7 +21,7 @@ from ingest.types import Answer, Citation, Document, Evidence
 from .attribute import (EvidenceSentence, attribute, confirms, contradicts, cut_quote, is_abstention,
                         states_outcome, withhold_instructions)
 from .condense import condense, normalise_history
-from .evidence import (Passage, asked_value, asks_authority, asks_record, gives_value, select_evidence,
+from .evidence import (Passage, asked_value, asks_authority, asks_counsel, asks_record, gives_value, select_evidence,
                        sentence_scores)
 from .fusion import fuse_top
 from .llm import get_backend
@@ -225,12 +225,13 @@ def named_document(question: str, docs: list[Document]) -> Document | None:
     return None
 
 
-def record_block(doc: Document, section: list[str]) -> Passage | None:
-    """A document's caption, or the head of its signature block (date, signer, role)."""
+def record_block(doc: Document, section: list[str], lines: int = 4) -> Passage | None:
+    """A document's caption, or the head of its signature block (date, signer, role: ``lines``
+    lines of it; more for who the lawyers are: names, role, firm)."""
     for c in doc.chunks:
         if c.section[:1] == section:
             sents = [x for x in c.sentences if x.kind != "heading"] or list(c.sentences)
-            sents = sents if section == ["Caption"] else sents[:4]
+            sents = sents if section == ["Caption"] else sents[:lines]
             return Passage(key=1, doc=doc, start=sents[0].start, end=sents[-1].end, sentences=sents,
                            score=1.0, chunk_id=c.id, section=list(c.section))
     return None
@@ -239,7 +240,7 @@ def record_block(doc: Document, section: list[str]) -> Passage | None:
 def with_record(question: str, passages: list[Passage], docs: list[Document],
                 idf: Callable[[str], float]) -> list[Passage]:
     """Put the record block a question needs first: the caption for which court, judge or case
-    number, the signature block for who signed and when. Its document is the one the question
+    number, the signature block for who signed and when, and for who the lawyers are. Its document is the one the question
     names ("who signed the order"); else, when the best passage's document has such a block, the one
     whose block shares most of the question's words, the best-ranked document breaking ties."""
     rank = {}
@@ -248,12 +249,13 @@ def with_record(question: str, passages: list[Passage], docs: list[Document],
     terms = set(tokenize(question))
     named = named_document(question, docs)
     for section in asks_record(question):
+        lines = 8 if asks_counsel(question) else 4
         if named is not None:
-            block = record_block(named, section)
+            block = record_block(named, section, lines)
         elif passages and record_block(passages[0].doc, section) is None:
             block = None        # the best evidence is in a document without one (an article): not about a filing
         else:
-            blocks = [b for b in (record_block(d, section) for d in docs) if b is not None]
+            blocks = [b for b in (record_block(d, section, lines) for d in docs) if b is not None]
             block = max(blocks, default=None, key=lambda b: (
                 sum(idf(t) for t in terms & set(tokenize(b.text))), -rank.get(b.doc.doc_id, len(docs))))
         if block is not None:             # whole, in place of any part of it retrieval found

@@ -162,6 +162,14 @@ def structure_prior(question: str, section: Sequence[str], sentence: str) -> flo
 # questions only the signature block answers: who signed, when it was dated
 _SIGN_Q = re.compile(r"\b(signed|signs|signature|signatory|dated|date of (?:the|this) \w+|"
                      r"when was (?:the|this) [\w'’ ]{1,40}(?:filed|entered|issued))\b", re.I)
+# questions about who a party's lawyers are: the signature block names counsel and firm
+_COUNSEL_Q = re.compile(r"\b(who represents|represent(?:s|ing|ed)? (?:the )?(?:plaintiffs?|defendants?|class)|"
+                        r"counsel (?:for|of record)|lawyers?|attorneys?|law firms?)\b", re.I)
+
+
+def asks_counsel(question: str) -> bool:
+    """Does the question ask who a party's lawyers are ("who represents the plaintiffs?")?"""
+    return bool(_COUNSEL_Q.search(question))
 
 
 def asks_authority(question: str) -> bool:
@@ -173,7 +181,7 @@ def asks_record(question: str) -> list[str]:
     """The record blocks a question needs: the caption (which court, which judge, which case
     number) and the signature block (who signed, when dated). Their few words rarely rank."""
     return ([["Caption"]] if _CAPTION_Q.search(question) else []) + \
-        ([["Signature"]] if _SIGN_Q.search(question) else [])
+        ([["Signature"]] if _SIGN_Q.search(question) or _COUNSEL_Q.search(question) else [])
 
 
 def is_title(doc: Document, heading: str) -> bool:

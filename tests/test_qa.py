@@ -109,6 +109,9 @@ def test_record_questions_get_the_caption_or_signature_of_the_right_document(eng
     assert signed.doc.meta.kind == "order" and "SHARON JOHNSON COLEMAN" in signed.text and "6/14/2021" in signed.text
     assert "February 15, 2022" in block("When was the plaintiffs' reply dated?").text
     assert "Magistrate Judge Maria Valdez" in block("Who is the magistrate judge in the case?").text
+    # who the lawyers are: the signature block down to counsel's role and firm
+    counsel = block("Who represents the plaintiffs?")
+    assert "Interim Lead Class Counsel for Plaintiffs" in counsel.text and "LOEVY & LOEVY" in counsel.text
     assert with_record("What did the two data breaches expose?", [], docs, ix.idf) == []
     # the best evidence is the article, which has no caption: no court's caption is pulled in
     article = next(d for d in docs if d.meta.kind == "article")
