@@ -599,7 +599,7 @@ def attribute(answer: str, sentences: list[EvidenceSentence], texts: dict[str, s
             out_sentences.append(SupportedSentence(clean, [], 0.0, "echo"))
             parts.append(lead + clean)
             continue
-        invented = [t for t in ans.items if ans.weights[t] == 2.0 and t not in known and t not in _GENERIC_CAPS
+        invented = [t for t in ans.items if ans.weights[t] == 2.0 and len(t) > 1 and t not in known and t not in _GENERIC_CAPS
                     and not (len(t) >= 4 and t[:4] in known_prefixes)]
         if invented:
             out_sentences.append(SupportedSentence(clean, [], 0.0))

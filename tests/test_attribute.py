@@ -542,6 +542,11 @@ def test_a_name_no_source_mentions_makes_a_sentence_unsupported(evidence):
     from_label = attribute("ProWellTech reports that the restricted committee decided to impose a maximum "
                            "financial penalty of 20 million euros.", evidence, TEXTS, known_text="News article (ProWellTech)")
     assert from_label.citations and not from_label.unsupported
+    # initials spaced out ("U. S." for the source's "U.S.") are not a new name
+    text = "The settlement limits sales to private companies in the U.S."
+    spaced = attribute("The settlement limits sales to private companies in the U. S.",
+                       [EvidenceSentence(1, "s", 0, len(text))], {"s": text})
+    assert spaced.citations and not spaced.unsupported
 
 
 def test_a_record_pin_cite_in_a_claim_needs_no_support_of_its_own():
