@@ -29,7 +29,8 @@ _VERB = (r"(?:held|holds|found|finds|ruled|rules|stated|states|noted|notes|concl
          r"wrote|writes|maintained|maintains|emphasized|emphasizes|added|adds|described|describes|"
          r"indicated|indicates|recognized|recognizes|acknowledged|acknowledges|argue|contend|"
          r"assert|claim|maintain|say|state|note|explain|allege|alleges|alleged|insist|insists|"
-         r"suggest|suggests|suggested)")
+         r"suggest|suggests|suggested|mentions|mentioned|mention|discusses|discussed|cites|cited|"
+         r"lists|listed|quotes|quoted|recounts|recounted)")
 _LEAD = re.compile(
     r"^(?P<lead>(?:(?P<subj>" + "|".join(f"(?P<{k}>{v})" for k, v in _SUBJECT.items()) +
     r")\s+(?:also\s+)?" + _VERB + r"(?:\s+that)?\s*,?\s+)|(?:according\s+to\s+(?P<acc>" +
@@ -87,6 +88,8 @@ def give_voice(sentence: str, voices: list[str]) -> str:
         return f"{LEADS[voices[0]]} {_decap(rest)}"
     if voices[0] == "court" or len(set(voices)) > 1:
         return sentence
+    if re.match(f"(?:{_SUBJECT[voices[0]]})\\b", rest, re.IGNORECASE):
+        return sentence                              # "The article's own count…": it already names its voice
     if re.match(r"(?:yes|no)\b", rest, re.IGNORECASE):
         return sentence
     conj = _CONJUNCTION.match(rest)

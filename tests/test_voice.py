@@ -62,3 +62,11 @@ def test_the_sources_are_not_a_voice():
         "According to plaintiffs, the requests at issue are Interrogatories 8 and 9."
     assert give_voice("Based on the provided documents, the court denied the motion.", ["court"]) == \
         "The court denied the motion."
+
+
+def test_a_sentence_that_already_names_its_source_gets_no_second_voice():
+    # "According to the article, the article mentions…" read twice
+    assert give_voice("The article mentions a US settlement that limits sales.", ["outlet"]) == \
+        "The article mentions a US settlement that limits sales."
+    assert give_voice("The article describes the settlement as a huge win.", ["outlet"]) == \
+        "The article describes the settlement as a huge win."
