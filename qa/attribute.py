@@ -732,6 +732,27 @@ def _select(ans: _Profile, profiles: list[_Profile], keys: list[set[int]], hints
 
 # --- false premises -------------------------------------------------------------------------------
 
+def better_record_lines(sentence: str, question: str, cited: list[str], block: list[str]) -> list[int]:
+    """For an answer sentence cited to lines of a record block (a caption, a signature block):
+    the lines of the block that fit the question better than the cited ones, best first; [] when
+    the cited lines fit. A line fits better when it holds every word of the question the sentence
+    repeats that the cited lines hold, and more: "Who is the magistrate judge?" answered with the
+    caption's "Judge Sharon Johnson Coleman" while "Magistrate Judge Maria Valdez" is the next line.
+    A line sharing none of the question's words with the cited ones is another kind of line (the
+    signer's role beside the signer's name) and never fits better."""
+    asked = set(tokenize(question)) & set(tokenize(sentence))
+    have = asked & set().union(*(set(tokenize(c)) for c in cited)) if cited else set()
+    if not have:
+        return []
+    cited_norm = {" ".join(c.split()) for c in cited}
+    better = [(len(asked & set(tokenize(b))), i) for i, b in enumerate(block)
+              if " ".join(b.split()) not in cited_norm and (asked & set(tokenize(b))) > have]
+    if not better:
+        return []
+    top = max(n for n, _ in better)
+    return [i for n, i in better if n == top]
+
+
 def contradicts(claim: str, source: str, min_shared: int = 2) -> bool:
     """True when ``source`` states the opposite outcome of one ``claim`` assumes, about the same
     thing: "Why did the court grant the injunction?" against "…denies … motion for a

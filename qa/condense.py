@@ -65,3 +65,16 @@ def condense(question: str, history: Sequence[tuple[str, str]]) -> str:
         if not is_follow_up(q):
             break
     return " ".join(parts)
+
+
+_PART = re.compile(r",?\s+(?:and|but)\s+(?=(?:how|what|which|who|whom|where|when|why|does|do|did|is|are|was|were)\b)",
+                   re.I)
+
+
+def split_compound(question: str) -> list[str]:
+    """The parts of a question that asks two things ("Under which Illinois law is Clearview sued in
+    the filings, and how does the article describe that law?"): each is searched on its own, so
+    that one part's best passages do not crowd out the other's. A one-part question is itself."""
+    pieces = [p.strip(" ,;") for p in _PART.split(question.strip())]
+    pieces = [p for p in pieces if len(content_words(p)) >= 2]
+    return pieces if len(pieces) > 1 else [question.strip()]

@@ -6,6 +6,7 @@ writes it, then the final ``Answer`` whose citations are cut from the stored tex
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 import threading
 import time
@@ -18,9 +19,9 @@ from ingest.errors import CasefileError, ModelError
 from ingest.settings import Settings
 from ingest.types import Answer, Citation, Document, Evidence
 
-from .attribute import (EvidenceSentence, attribute, confirms, contradicts, cut_quote, is_abstention,
+from .attribute import (EvidenceSentence, attribute, better_record_lines, confirms, contradicts, cut_quote, is_abstention,
                         states_outcome, withhold_instructions)
-from .condense import condense, normalise_history
+from .condense import condense, normalise_history, split_compound
 from .evidence import (Passage, asked_value, asks_authority, asks_counsel, asks_record, gives_value, select_evidence,
                        sentence_scores)
 from .fusion import fuse_top
@@ -197,6 +198,16 @@ def find_false_premise(question: str, hits, passages: list[Passage]) -> tuple[li
     return renumber([extra] + passages), (extra, s)
 
 
+def merge_passages(passages: list[Passage]) -> list[Passage]:
+    """Passages picked for several parts of a question, without repeats: one that overlaps an
+    earlier one of the same document is left out. Numbered anew."""
+    out: list[Passage] = []
+    for p in passages:
+        if not any(o.doc.doc_id == p.doc.doc_id and p.start < o.end and o.start < p.end for o in out):
+            out.append(p)
+    return renumber(out)
+
+
 def renumber(passages: list[Passage]) -> list[Passage]:
     for k, p in enumerate(passages, start=1):
         p.key = k
@@ -331,11 +342,23 @@ class Engine:
                                                     len(hits) or len(own))]
             asked = set(self.index.query_terms(q))
             idf = lambda t, base=self.index.idf: base(t) * (2.0 if t in asked else 1.0)  # noqa: E731
+        parts = split_compound(q) if query == q else [q]
+        part_hits = self._part_hits(parts, filters) if len(parts) > 1 else []
+        if part_hits:
+            lists = [hits] + part_hits
+            by_id = {h.chunk.id: h for hs in reversed(lists) for h in hs}
+            hits = [by_id[c] for c, _ in fuse_top([[h.chunk.id for h in hs] for hs in lists],
+                                                    max(len(hs) for hs in lists))]
         t_ret = time.perf_counter() - t0
         terms = self.index.query_terms(query)
-        passages = select_evidence(hits, terms, idf, self.settings.evidence_tokens,
-                                   dense=lambda items: self.index.sentence_similarity(qvec, items),
-                                   question=q)
+        dense = lambda items: self.index.sentence_similarity(qvec, items)  # noqa: E731
+        if part_hits:
+            # each part gets its share of the budget, so one part's passages cannot crowd out the other's
+            share = self.settings.evidence_tokens // len(parts)
+            passages = merge_passages([p for part, ph in zip(parts, part_hits) for p in select_evidence(
+                ph, self.index.query_terms(part), idf, share, dense=dense, question=part, max_passages=2)])
+        else:
+            passages = select_evidence(hits, terms, idf, self.settings.evidence_tokens, dense=dense, question=q)
         passages = with_record(q, passages, self.index.visible_docs(filters), self.index.idf)
         passages = withhold(passages)
         passages, premise = find_false_premise(q, hits, passages)
@@ -389,6 +412,18 @@ class Engine:
             return
         yield Event("final", self._finish(ans, text, passages, t0, error, premise))
 
+    def _part_hits(self, parts: list[str], filters: Filters | None) -> list:
+        """The search of each part of a question that asks two things. A later part leans on the
+        first ("…, and how does the article describe that law?") and is searched with its words;
+        a part naming a document ("the article") is searched in that document."""
+        docs = self.index.visible_docs(filters)
+        out = []
+        for i, part in enumerate(parts):
+            named = named_document(part, docs)
+            f = dataclasses.replace(filters or Filters(), doc_ids=(named.doc_id,)) if named else filters
+            out.append(self.index.search(part if i == 0 else f"{part} {parts[0]}", filters=f))
+        return out
+
     def answer(self, question: str, history: Iterable = (), filters: Filters | None = None) -> Answer:
         final = None
         for ev in self.stream(question, history, filters):
@@ -441,6 +476,8 @@ class Engine:
         if att.hedged:
             ans.notice = (ans.notice + " " if ans.notice else "") + \
                 "The model added that the documents do not fully answer the question."
+        if premise is None and self._record_line(ans, att, passages, by_doc, record):
+            return ans
         if premise is not None:
             p, s = premise
             cited = any(c.doc_id == p.doc.doc_id and c.start == s.start for c in ans.citations)
@@ -476,6 +513,33 @@ class Engine:
             # the model's unverified text is not shown: a fabricated figure must not reach a user
             return self._abstain(ans, t0, reason)
         return ans
+
+    def _record_line(self, ans: Answer, att, passages: list[Passage], by_doc: dict, record: set) -> bool:
+        """When the direct answer is cited to a line of a caption or signature block and another
+        line of that block fits the question better (the district judge named for "who is the
+        magistrate judge?"), answer with that line, quoted. True when it did."""
+        direct = next((x for x in att.sentences if x.kind == "claim" and x.support), None)
+        if direct is None or not all((ev.doc_id, ev.start) in record for ev in direct.support):
+            return False
+        ev0 = direct.support[0]
+        block = next((p for p in passages if p.doc.doc_id == ev0.doc_id and p.section[:1] in RECORD_SECTIONS
+                      and any(x.start == ev0.start for x in p.sentences)), None)
+        if block is None:
+            return False
+        text = block.doc.text
+        lines = [text[x.start:x.end] for x in block.sentences]
+        idx = better_record_lines(direct.text, ans.question, [text[ev.start:ev.end] for ev in direct.support], lines)
+        if not idx:
+            return False
+        evs = [EvidenceSentence(block.key, block.doc.doc_id, block.sentences[i].start, block.sentences[i].end)
+               for i in idx]
+        ans.citations = [citation_for(n, ev, by_doc) for n, ev in enumerate(evs, start=1)]
+        ans.unsupported = []
+        name = "caption" if block.section[:1] == ["Caption"] else "signature block"
+        ans.answer = f"The {name} lists " + " and ".join(f"“{c.quote}” [{c.n}]" for c in ans.citations) + "."
+        ans.notice = (ans.notice + " " if ans.notice else "") + \
+            f"The model's answer named another line of the {name}; this is the line that answers the question."
+        return True
 
     def _abstain(self, ans: Answer, t0: float, reason: str) -> Answer:
         ans.abstained = True

@@ -561,3 +561,20 @@ def test_a_record_pin_cite_in_a_claim_needs_no_support_of_its_own():
     wrong = attribute("Plaintiffs argue that 41 claims revolve around the unlawful collection of biometric data.",
                       ev, {"r": text})
     assert wrong.unsupported
+
+
+def test_a_caption_line_that_fits_the_question_better_is_found():
+    from qa.attribute import better_record_lines
+    caption = ["IN THE UNITED STATES DISTRICT COURT", "Civil Action File No.: 1:21-cv-00135",
+               "Judge Sharon Johnson Coleman", "Magistrate Judge Maria Valdez"]
+    q = "Who is the magistrate judge in the case?"
+    assert better_record_lines("The magistrate judge in the case is Judge Sharon Johnson Coleman.", q,
+                               ["Judge Sharon Johnson Coleman"], caption) == [3]
+    assert better_record_lines("The magistrate judge is Maria Valdez.", q, ["Magistrate Judge Maria Valdez"], caption) == []
+    # the district judge is the line holding "Judge" alone: no line fits "Who is the judge?" better
+    assert better_record_lines("The judge is Sharon Johnson Coleman.", "Who is the judge?",
+                               ["Judge Sharon Johnson Coleman"], caption) == []
+    # a signer's role line is another kind of line than the signer's name
+    signature = ["Dated: February 15, 2022", "By: /s/ Scott R. Drury", "Interim Lead Class Counsel for Plaintiffs"]
+    assert better_record_lines("Scott R. Drury signed the plaintiffs' reply.", "Who signed the plaintiffs' reply?",
+                               ["By: /s/ Scott R. Drury"], signature) == []

@@ -1,5 +1,5 @@
 """Pure pieces of qa: follow-up condensing, history forms, reciprocal rank fusion."""
-from qa.condense import condense, is_follow_up, normalise_history
+from qa.condense import split_compound, condense, is_follow_up, normalise_history
 from qa.fusion import fuse_top, rrf
 
 
@@ -53,3 +53,13 @@ def test_bm25_matches_a_name_with_or_without_its_possessive():
     assert tokenize("Clearview's breaches") == tokenize("clearview breach")
     index = BM25.build(["Thomas Mulcaire is Clearview's general counsel.", "The court denies the motion."])
     assert [i for i, _ in index.top("What did Mulcaire’s deposition show?", 2)][:1] == [0]
+
+
+def test_a_question_asking_two_things_is_searched_as_two():
+    assert split_compound("Under which Illinois law is Clearview sued in the filings, and how does the "
+                          "article describe that law?") == ["Under which Illinois law is Clearview sued in the filings",
+                                                            "how does the article describe that law?"]
+    # "and" inside one question, or a short tail, is not a second question
+    for q in ("Which GDPR articles did Clearview breach and why?", "Who signed the order and when?",
+              "What did the court decide about irreparable harm and adequate remedies?"):
+        assert split_compound(q) == [q]

@@ -219,6 +219,31 @@ def test_answers_that_restate_the_question_invent_a_name_or_cite_the_wrong_proce
     assert not judge.abstained and "Sharon Johnson Coleman" in judge.answer
 
 
+def test_the_wrong_line_of_a_caption_is_replaced_by_the_line_the_question_asks_for(built_home, real_embedder):
+    eng = Engine(built_home, index=Index(built_home, embedder=real_embedder), backend=ScriptedBackend(
+        "The magistrate judge in the case is Judge Sharon Johnson Coleman [1].",
+        "The judge in the case is Judge Sharon Johnson Coleman [1]."))
+    docs = stored(built_home)
+    magistrate = eng.answer("Who is the magistrate judge in the case?")
+    assert not magistrate.abstained and "Coleman" not in magistrate.answer
+    assert [c.quote for c in magistrate.citations] == ["Magistrate Judge Maria Valdez"]
+    assert all(c.quote == docs[c.doc_id].text[c.start:c.end] for c in magistrate.citations)
+    assert "another line of the caption" in magistrate.notice
+    # the district judge, asked for as such, is left as the model gave it
+    judge = eng.answer("Who is the judge in the case?")
+    assert "Sharon Johnson Coleman" in judge.answer and not judge.notice
+
+
+def test_a_question_asking_two_things_gets_evidence_for_each(built_home, real_embedder):
+    eng = Engine(built_home, index=Index(built_home, embedder=real_embedder), backend=ScriptedBackend(
+        "The article describes it as an Illinois law banning the use of individuals' biometric data without consent [1]."))
+    ans = eng.answer("Under which Illinois law is Clearview sued in the filings, and how does the article describe that law?")
+    by_kind = {e.kind for e in ans.evidence}
+    assert "article" in by_kind and by_kind - {"article"}        # the filings' part and the article's part
+    assert any("Illinois law banning the use of individuals’ biometric data" in e.text for e in ans.evidence)
+    assert not ans.abstained and ans.citations[0].kind == "article"
+
+
 def test_a_model_that_says_the_documents_do_not_say_is_asked_once_more_and_checked(built_home, real_embedder):
     script = ScriptedBackend(
         "The documents do not say.",
