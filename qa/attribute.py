@@ -614,6 +614,8 @@ def attribute(answer: str, sentences: list[EvidenceSentence], texts: dict[str, s
             out_sentences.append(SupportedSentence(clean, [], score, "framing"))
             parts.append(lead + clean)
             continue
+        if support and wrong_owner(clean, [texts[uniq[i].doc_id][uniq[i].start:uniq[i].end] for i in support]):
+            support = []                  # the right words, the wrong owner: not what the source says
         if not support:
             out_sentences.append(SupportedSentence(clean, [], score))
             unsupported.append(clean)
@@ -731,6 +733,40 @@ def _select(ans: _Profile, profiles: list[_Profile], keys: list[set[int]], hints
 
 
 # --- false premises -------------------------------------------------------------------------------
+
+_POSSESSIVE = re.compile(r"\b([A-Z][\w-]*|[a-z]+)(?:['’]s|s['’])\s+((?:[a-z][\w-]*\s+){0,2}[a-z][\w-]*)")
+
+
+def _owners(text: str) -> dict[str, set[str]]:
+    """Each noun phrase of up to three words after a possessive, with whose it is
+    ("Clearview's general counsel" → {"general": {"clearview"}, "general counsel": {"clearview"}, …})."""
+    out: dict[str, set[str]] = {}
+    for m in _POSSESSIVE.finditer(text):
+        owner, words = m.group(1).lower().rstrip("s"), m.group(2).lower().split()
+        for k in range(1, len(words) + 1):
+            out.setdefault(" ".join(words[:k]), set()).add(owner)
+    return out
+
+
+def wrong_owner(sentence: str, sources: list[str]) -> list[str]:
+    """The possessives of ``sentence`` that give a thing to someone its sources do not: "Plaintiffs'
+    general counsel is Thomas Mulcaire" against "Clearview's general counsel, Thomas Mulcaire". The
+    longest phrase the sources give an owner decides; a phrase they never give one is not judged."""
+    theirs: dict[str, set[str]] = {}
+    for src in sources:
+        for k, v in _owners(src).items():
+            theirs.setdefault(k, set()).update(v)
+    bad = []
+    for m in _POSSESSIVE.finditer(sentence):
+        owner, words = m.group(1).lower().rstrip("s"), m.group(2).lower().split()
+        for k in range(len(words), 0, -1):
+            phrase = " ".join(words[:k])
+            if phrase in theirs:
+                if owner not in theirs[phrase] and len(phrase) > 3:
+                    bad.append(sentence[m.start():m.start(2)] + " ".join(m.group(2).split()[:k]))
+                break
+    return bad
+
 
 def better_record_lines(sentence: str, question: str, cited: list[str], block: list[str]) -> list[int]:
     """For an answer sentence cited to lines of a record block (a caption, a signature block):

@@ -578,3 +578,17 @@ def test_a_caption_line_that_fits_the_question_better_is_found():
     signature = ["Dated: February 15, 2022", "By: /s/ Scott R. Drury", "Interim Lead Class Counsel for Plaintiffs"]
     assert better_record_lines("Scott R. Drury signed the plaintiffs' reply.", "Who signed the plaintiffs' reply?",
                                ["By: /s/ Scott R. Drury"], signature) == []
+
+
+def test_the_right_words_with_the_wrong_owner_are_not_supported():
+    from qa.attribute import wrong_owner
+    src = "Instead of presenting evidence, plaintiffs take issue with Clearview's general counsel, Thomas Mulcaire."
+    assert wrong_owner("Plaintiffs' general counsel is Thomas Mulcaire.", [src]) == ["Plaintiffs' general counsel"]
+    assert wrong_owner("Clearview's general counsel is Thomas Mulcaire.", [src]) == []
+    assert wrong_owner("The general counsel is Thomas Mulcaire.", [src]) == []
+    # a phrase the source gives no owner is not judged
+    assert wrong_owner("Plaintiffs' argument is that Thomas Mulcaire lacks knowledge.", [src]) == []
+    ev = [EvidenceSentence(1, "o", 0, len(src))]
+    got = attribute("Plaintiffs' general counsel is Thomas Mulcaire [1].", ev, {"o": src})
+    assert got.unsupported and not got.citations
+    assert attribute("Clearview's general counsel is Thomas Mulcaire [1].", ev, {"o": src}).citations
