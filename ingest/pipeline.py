@@ -8,6 +8,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 import json
+import os
 import re
 import sys
 import threading
@@ -393,10 +394,23 @@ def _prepare_all(jobs, settings: Settings):
     # fork: no re-import of the caller's __main__ (spawn requires a main guard in every script
     # that ingests), and instant start; the worker runs only pure Python, never torch.
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context(method)) as pool:
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context(method),
+                             initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
         futures = [pool.submit(_prepare_job, path, settings, meta, digest) for path, meta, digest, _ in jobs]
         for fut in futures:
             yield fut.result()
+
+
+def _die_with_parent(parent: int) -> None:
+    """In the worker: exit when the ingesting process is gone. A parent killed with kill -9 never
+    closes the worker's task pipe (the forked worker holds both ends), so without this the worker
+    would wait on it for ever."""
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="casefile-parent-watch", daemon=True).start()
 
 
 def _progress(enabled: bool):

@@ -194,6 +194,20 @@ def _wait_for(cond, timeout):
     return False
 
 
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 @pytest.mark.parametrize("kill_after_ok", [0, 2])
 def test_kill_9_mid_ingest_then_rerun_repairs(tmp_path, kill_after_ok):
     folder = tmp_path / "many"
@@ -217,9 +231,13 @@ def test_kill_9_mid_ingest_then_rerun_repairs(tmp_path, kill_after_ok):
         assert _wait_for(lambda: oks() > kill_after_ok, 300), "ingest made no progress"
         time.sleep(0.15)
         assert proc.poll() is None, "ingest finished before it could be killed"
+        workers = _children(proc.pid)
         proc.send_signal(signal.SIGKILL)
     finally:
         proc.wait(timeout=30)
+    # the worker preparing the next documents goes with it, not left waiting for ever
+    assert workers, "the ingest had no worker process to check"
+    assert _wait_for(lambda: not any(_alive(w) for w in workers), 10), "worker outlived the killed ingest"
     rerun = subprocess.run([sys.executable, "-m", "ingest", str(folder), "--quiet"], cwd=REPO, env=env,
                            capture_output=True, text=True, timeout=600)
     assert rerun.returncode == 0, rerun.stderr
