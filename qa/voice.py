@@ -101,4 +101,7 @@ def give_voice(sentence: str, voices: list[str]) -> str:
 
 _FRAMING_LEAD = re.compile(r"(?:according\s+to|based\s+on|per|as\s+stated\s+in)\s+(?:the\s+)?(?:provided\s+|given\s+|above\s+)?"
                            r"(?:sources?|documents?|passages?|excerpts?|context|evidence)(?:\s+provided)?\s*[,:]\s*", re.IGNORECASE)
-_CONJUNCTION = re.compile(r"((?:But|And|Yet|So|However|Moreover|Still|Also),?)\s+(?=\S)")
+_CONJUNCTION = re.compile(r"((?:But|And|Yet|So|However|Moreover|Still|Also),?|"
+                          r"(?:Notably|Importantly|Additionally|Specifically|Similarly|Accordingly|Consequently|Ultimately|"
+                          r"Significantly|Likewise|Separately|Instead|Indeed|Further|Furthermore|Finally|Rather|Thus|Therefore|"
+                          r"Meanwhile|Nevertheless|Nonetheless|In addition|In fact|In short|Even so),)\s+(?=\S)")

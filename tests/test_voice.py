@@ -45,6 +45,14 @@ def test_a_sentence_opening_with_a_conjunction_keeps_it_first():
         "However, according to the article, Clearview has not paid."
     assert give_voice("Although fined, Clearview has not paid.", ["outlet"]) == \
         "According to the article, although fined, Clearview has not paid."
+    # a sentence adverb stays first too ("According to plaintiffs, Notably, Defendants…" read badly)
+    assert give_voice("Notably, Defendants do not dispute this.", ["plaintiffs"]) == \
+        "Notably, according to plaintiffs, Defendants do not dispute this."
+    assert give_voice("Instead, Defendants ignore the record.", ["plaintiffs"]) == \
+        "Instead, according to plaintiffs, Defendants ignore the record."
+    # a name followed by a comma is not an adverb
+    assert give_voice("Italy, Greece and the UK fined Clearview.", ["outlet"]) == \
+        "According to the article, Italy, Greece and the UK fined Clearview."
 
 
 def test_a_document_of_no_known_voice_is_not_the_court():
