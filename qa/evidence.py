@@ -196,6 +196,12 @@ def is_title(doc: Document, heading: str) -> bool:
     return bool(title) and len(words & title) >= 0.8 * len(words)
 
 
+_LEANS_BACK = re.compile(r"[\"“(]?(?:this|these|that|those|it|its|they|their|them|such|here|there|he|she|his|her|"
+                         r"however|but|yet|moreover|also|thus|therefore|accordingly|further|furthermore|instead|"
+                         r"indeed|rather|nevertheless|again|similarly|likewise|so|then|finally|id\.|the same|"
+                         r"in (?:addition|short|that|this)|as a result|for (?:that|this) reason|under these)\b", re.I)
+
+
 def estimate_tokens(text: str) -> int:
     return int(len(text.split()) * WORDS_TO_TOKENS) + 1
 
@@ -290,7 +296,14 @@ def select_evidence(hits: Sequence, terms: Sequence[str], idf: Callable[[str], f
         if (h.doc.doc_id, s.start) in seen:
             continue
         reach = neighbours if rank == 0 else 0
-        block = [x for x in h.chunk.sentences[max(0, i - reach):i + reach + 1] if x.kind != "heading" or x is s]
+        # the sentence before is context only when this one leans on it: it opens with a word that
+        # points back ("These subsidiaries…", "However, …") or its match was borrowed from it (the
+        # CNIL named just before "the restricted committee decided…"); else it only pushes the
+        # answer down ("Does Clearview have offshore subsidiaries?" got the patent sentence first)
+        back = reach if reach and (_LEANS_BACK.match(h.doc.text[s.start:s.end])
+                                   or lexical(h, s) < 0.5 * max((lexical(h, x) for x in h.chunk.sentences[max(0, i - reach):i]),
+                                                                default=0.0)) else 0
+        block = [x for x in h.chunk.sentences[max(0, i - back):i + reach + 1] if x.kind != "heading" or x is s]
         j = i + reach + 1                 # a sentence ending in a colon introduces what follows it
         while h.doc.text[block[-1].start:block[-1].end].rstrip().endswith(":") and j < len(h.chunk.sentences) \
                 and h.chunk.sentences[j].kind != "heading":

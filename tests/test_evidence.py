@@ -17,3 +17,33 @@ def test_titles_are_not_evidence_but_argument_headings_are():
     # a brief's argument heading states a claim: it may answer "which requests are at issue?"
     assert not is_title(reply, "I. The Rulings With Respect to Interrogatories 8-9 and RFPs 7 and 11 Were Clearly Erroneous.")
     assert not is_title(doc(""), "The Order Failed to Conduct a Proportionality Analysis")
+
+
+def _hit(text: str, doc_id: str = "a"):
+    from ingest.chunk import split_sentences
+    d = SimpleNamespace(doc_id=doc_id, text=text, meta=SimpleNamespace(title="", kind="order", voice="court"))
+    chunk = SimpleNamespace(id=doc_id + "#0", sentences=split_sentences(text), section=[], start=0, end=len(text))
+    return SimpleNamespace(doc=d, chunk=chunk, score=1.0)
+
+
+def test_the_sentence_before_the_best_one_comes_only_when_the_best_one_leans_on_it():
+    from ingest.bm25 import tokenize
+    from qa.evidence import estimate_tokens, select_evidence
+    q = "Does Clearview have offshore subsidiaries?"
+    before = ("Moreover, the patent application filed in August describing a broad use of the technology is too "
+              "attenuated to suggest harm before final judgment.")
+    best = "As to the offshore subsidiaries in Panama and Singapore, Clearview subsidiaries currently have no customers."
+    after = "Also, Clearview has yet to authorize them."
+    other = "Plaintiffs argue offshore Clearview subsidiaries may sell to foreign entities."
+    # room for the best sentence with both neighbours, and a little more: not for the other passage too
+    budget = sum(estimate_tokens(x) for x in (before, best, after)) + 2
+
+    def picked(order_text: str) -> str:
+        hits = [_hit(order_text), _hit(other, "b")]
+        return " ".join(p.text for p in select_evidence(hits, tokenize(q), lambda t: 1.0, budget, question=q))
+
+    got = picked(" ".join((before, best, after)))
+    assert "patent" not in got and "foreign entities" in got and best in got
+    # a best sentence that points back ("These subsidiaries…") brings the one it points to
+    leaning = "These offshore subsidiaries of Clearview currently have no customers in Panama or Singapore."
+    assert before in picked(" ".join((before, leaning, after)))
