@@ -459,6 +459,18 @@ class Casefile:
 
 # --- Gradio ---------------------------------------------------------------------------------
 
+def theme():
+    """Gradio's default look with its complete bold face: the semibold (600) font file Gradio ships
+    holds 55 glyphs (no capitals after "B"), so bold capitals fell back letter by letter to another
+    font ("ᴀNSWER", "MEMORᴀNDUM"), and so with the monospace one; with faces at 400 and 700 only,
+    bold text takes the 700 one."""
+    from gradio.themes.utils.fonts import LocalFont
+    return gr.themes.Default(font=(LocalFont("Source Sans Pro", weights=(400, 700)),
+                                   "ui-sans-serif", "system-ui", "sans-serif"),
+                             font_mono=(LocalFont("IBM Plex Mono", weights=(400, 700)),
+                                        "ui-monospace", "Consolas", "monospace"))
+
+
 CSS = """
 .cf-status-line{font-size:.9em;color:var(--body-text-color-subdued);padding:2px 0 6px}
 .cf-status-line code{font-size:.95em}
@@ -839,7 +851,7 @@ def main(argv: list[str] | None = None) -> int:
           file=sys.stderr)
     demo.launch(server_name=args.host, server_port=args.port, auth=auth or None,
                 auth_message="Casefile: log in to read the case file." if auth else None,
-                max_file_size=f"{settings.max_file_mb:g}mb", css=CSS, theme=gr.themes.Default(),
+                max_file_size=f"{settings.max_file_mb:g}mb", css=CSS, theme=theme(),
                 ssr_mode=False, show_error=True, footer_links=["api"], quiet=True)
     return 0
 

@@ -32,6 +32,21 @@ MEMO = ("MEMORANDUM TO FILE\n\nRe: Scheduling in In re Clearview AI\n\n"
 
 # --- rendering and inputs, on plain values ---------------------------------------------------
 
+def test_every_font_face_the_page_loads_has_all_capital_letters():
+    # Gradio's semibold file holds 55 glyphs: bold capitals after "B" came from another font
+    import re
+    from fontTools.ttLib import TTFont
+    import gradio
+
+    faces = re.findall(r"static/fonts/(\w+/[\w-]+\.woff2)", "\n".join(app.theme()._font_css))
+    assert faces, "no font faces found in the theme"
+    root = Path(gradio.__file__).parent / "templates" / "frontend" / "static" / "fonts"
+    for face in faces:
+        cmap = TTFont(str(root / face)).getBestCmap()
+        missing = [chr(c) for c in range(ord("A"), ord("Z") + 1) if c not in cmap]
+        assert not missing, f"{face} lacks {''.join(missing)}"
+
+
 def test_context_window_shows_the_quote_inside_its_paragraph():
     text = "First paragraph.\n\nThe court held A. The court held B. Then C.\n\nLast."
     start = text.index("The court held B.")
