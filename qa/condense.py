@@ -78,3 +78,27 @@ def split_compound(question: str) -> list[str]:
     pieces = [p.strip(" ,;") for p in _PART.split(question.strip())]
     pieces = [p for p in pieces if len(content_words(p)) >= 2]
     return pieces if len(pieces) > 1 else [question.strip()]
+
+
+_POSSESSIVE_PRONOUN = re.compile(r"\b(their|its)\b", re.I)
+_PARTY = re.compile(r"\b(plaintiffs?|defendants?|the court|the judge|the parties|the class|the article|the order|"
+                    r"the brief|the reply|they|them|he|she)\b", re.I)
+_NAME_RUN = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*")
+
+
+def resolve_possessive(question: str, history: Sequence[tuple[str, str]]) -> str:
+    """A follow-up's "their"/"its" made the one name the earlier question gives it: "Who is their
+    general counsel?" after "What safeguards has Clearview implemented…?" is asked as "Who is
+    Clearview's general counsel?" (the model had made it the plaintiffs'). Only when the earlier
+    question names exactly one thing and no party: otherwise the question is left as it is."""
+    if not history or not _POSSESSIVE_PRONOUN.search(question) or not is_follow_up(question) \
+            or _NAME_RUN.search(question.strip()):
+        return question                   # its "its" may be its own name's ("What did Clearview say about its…")
+    earlier = history[-1][0]
+    names = {m.group() for m in _NAME_RUN.finditer(earlier.strip())}
+    if len(names) != 1 or _PARTY.search(earlier):
+        return question
+    name = names.pop()
+    owner = name + ("’" if name.endswith("s") else "’s") if "’" in question else \
+        name + ("'" if name.endswith("s") else "'s")
+    return _POSSESSIVE_PRONOUN.sub(owner, question, count=1)

@@ -21,7 +21,7 @@ from ingest.types import Answer, Citation, Document, Evidence
 
 from .attribute import (EvidenceSentence, attribute, better_record_lines, confirms, contradicts, cut_quote, is_abstention,
                         states_outcome, withhold_instructions)
-from .condense import condense, normalise_history, split_compound
+from .condense import condense, normalise_history, resolve_possessive, split_compound
 from .evidence import (Passage, asked_value, asks_authority, asks_counsel, asks_record, gives_value, select_evidence,
                        sentence_scores)
 from .fusion import fuse_top
@@ -330,13 +330,14 @@ class Engine:
         q = check_question(question, self.settings)
         turns = normalise_history(history)
         query = condense(q, turns)
+        resolved = resolve_possessive(q, turns)       # what the model and the follow-up's own search read
         qvec = self.index.embedder.embed_query(query)
         hits = self.index.search(query, filters=filters, query_vec=qvec)
         idf = self.index.idf
         if query != q:
             # a follow-up: the earlier turn names the subject, the new question what is asked. Its
             # own search joins the fused list, and its words count double in picking sentences.
-            own = self.index.search(q, filters=filters)
+            own = self.index.search(resolved, filters=filters)
             by_id = {h.chunk.id: h for h in own + hits}
             hits = [by_id[c] for c, _ in fuse_top([[h.chunk.id for h in hits], [h.chunk.id for h in own]],
                                                     len(hits) or len(own))]
@@ -389,7 +390,7 @@ class Engine:
         try:
             backend = self.backend
             ans.model = backend.name
-            for piece in backend.stream(build_messages(q, passages, turns, premise), self.settings.max_tokens):
+            for piece in backend.stream(build_messages(resolved, passages, turns, premise), self.settings.max_tokens):
                 if first is None:
                     first = time.perf_counter() - t0
                 text += piece
@@ -398,7 +399,7 @@ class Engine:
                 # a small model says "the documents do not say" too readily, also when a passage
                 # holds the answer: ask once more without that way out, and let the checks decide
                 again, buf = "", MarkerBuffer()
-                for piece in backend.stream(build_messages(q, passages, turns, retry=True), self.settings.max_tokens):
+                for piece in backend.stream(build_messages(resolved, passages, turns, retry=True), self.settings.max_tokens):
                     again += piece
                     yield Event("token", text=buf.feed(piece))
                 if again.strip() and not is_abstention(again):

@@ -1,5 +1,5 @@
 """Pure pieces of qa: follow-up condensing, history forms, reciprocal rank fusion."""
-from qa.condense import split_compound, condense, is_follow_up, normalise_history
+from qa.condense import resolve_possessive, split_compound, condense, is_follow_up, normalise_history
 from qa.fusion import fuse_top, rrf
 
 
@@ -63,3 +63,16 @@ def test_a_question_asking_two_things_is_searched_as_two():
     for q in ("Which GDPR articles did Clearview breach and why?", "Who signed the order and when?",
               "What did the court decide about irreparable harm and adequate remedies?"):
         assert split_compound(q) == [q]
+
+
+def test_a_follow_ups_their_is_the_one_name_the_earlier_question_gives():
+    safeguards = [("What safeguards has Clearview implemented to secure its data?", "")]
+    assert resolve_possessive("Who is their general counsel?", safeguards) == "Who is Clearview's general counsel?"
+    # two names, or a party that could be "they": left as asked
+    assert resolve_possessive("What was its amount?", [("How much did France fine Clearview AI?", "")]) == \
+        "What was its amount?"
+    assert resolve_possessive("What is their main argument?", [("Do plaintiffs argue the Order erred?", "")]) == \
+        "What is their main argument?"
+    # a question that stands on its own is not touched
+    assert resolve_possessive("What did Clearview say about its database of photos?", safeguards) == \
+        "What did Clearview say about its database of photos?"

@@ -244,6 +244,21 @@ def test_a_question_asking_two_things_gets_evidence_for_each(built_home, real_em
     assert not ans.abstained and ans.citations[0].kind == "article"
 
 
+def test_a_follow_ups_pronoun_reaches_the_model_as_the_name_it_stands_for(built_home, real_embedder):
+    class Recording(ScriptedBackend):
+        def stream(self, messages, max_tokens):
+            self.seen = messages[-1]["content"]
+            yield from super().stream(messages, max_tokens)
+
+    model = Recording("Clearview's general counsel is Thomas Mulcaire [1].")
+    eng = Engine(built_home, index=Index(built_home, embedder=real_embedder), backend=model)
+    ans = eng.answer("Who is their general counsel?",
+                     history=[("What safeguards has Clearview implemented to secure its data?", "")])
+    assert model.seen.endswith("Question: Who is Clearview's general counsel?")
+    assert ans.question == "Who is their general counsel?"           # the user's words are kept
+    assert not ans.abstained and any("Mulcaire" in c.quote for c in ans.citations)
+
+
 def test_a_model_that_says_the_documents_do_not_say_is_asked_once_more_and_checked(built_home, real_embedder):
     script = ScriptedBackend(
         "The documents do not say.",
