@@ -110,6 +110,19 @@ def gives_value(answer: str, kind: str, noun: str = "") -> bool:
     return has_answer_type(answer, kind)
 
 
+# things a filing names by number: "Interrogatories 8-9", "RFPs 7 and 11", "Articles 12, 15 and 17"
+_NUMBERED = r"(?:interrogator(?:y|ies)|requests?(?: for production)?|rfps?|articles?|counts?|claims?|exhibits?|" \
+            r"paragraphs?|sections?|rules?|dkts?\.?|docket entr(?:y|ies)|categor(?:y|ies))"
+_WHICH_NUMBERED_Q = re.compile(r"^\s*(?:which|what)\s+(?:[\w'’-]+\s+){0,2}?" + _NUMBERED + r"\b", re.I)
+_DESIGNATION = re.compile(r"\b" + _NUMBERED + r"\s+\d+(?:\s?[-–]\s?\d+)?(?:,?\s+(?:and\s+)?\d+)*", re.I)
+
+
+def asks_which_numbered(question: str) -> bool:
+    """Does the question ask which numbered things ("Which discovery requests…", "Which GDPR
+    articles…")? Their answer is a designation: "Interrogatories 8-9", "Articles 12, 15 and 17"."""
+    return bool(_WHICH_NUMBERED_Q.search(question))
+
+
 def has_answer_type(sentence: str, kind: str) -> bool:
     pattern = _KINDS.get("money" if kind == "amount" else kind)
     return bool(pattern and pattern.search(sentence))
@@ -277,6 +290,9 @@ def select_evidence(hits: Sequence, terms: Sequence[str], idf: Callable[[str], f
         sentence = h.doc.text[s.start:s.end]
         if want and has_answer_type(sentence, want):
             score += 0.15 if want == "date" else 0.25
+        elif not want and asks_which_numbered(question) and _DESIGNATION.search(sentence):
+            # "Which discovery requests…?": "Interrogatories 8- 9 and Requests for Production 7 and 11"
+            score += 0.25
         score += structure_prior(question, h.chunk.section, sentence)
         scored.append((score, n, h, i))
     scored.sort(key=lambda c: (-c[0], c[1]))

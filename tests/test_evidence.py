@@ -47,3 +47,18 @@ def test_the_sentence_before_the_best_one_comes_only_when_the_best_one_leans_on_
     # a best sentence that points back ("These subsidiaries…") brings the one it points to
     leaning = "These offshore subsidiaries of Clearview currently have no customers in Panama or Singapore."
     assert before in picked(" ".join((before, leaning, after)))
+
+
+def test_which_numbered_things_prefers_the_sentence_that_numbers_them():
+    from ingest.bm25 import tokenize
+    from qa.evidence import asks_which_numbered, estimate_tokens, select_evidence
+    assert asks_which_numbered("Which discovery requests of plaintiffs are at issue in the objections?")
+    assert asks_which_numbered("Which GDPR articles did Clearview breach?")
+    assert not asks_which_numbered("Which case does the court quote?")
+    q = "Which discovery requests of plaintiffs are at issue in the objections?"
+    vague = "Defendants contend that plaintiffs waived arguments about the requests."
+    numbered = "The Court should sustain the objections as to Interrogatories 8- 9 and Requests for Production 7 and 11."
+    hits = [_hit(vague), _hit(numbered, "b")]
+    budget = estimate_tokens(numbered) + 1          # room for one of the two
+    got = select_evidence(hits, tokenize(q), lambda t: 1.0, budget, question=q)
+    assert [p.text for p in got] == [numbered]
