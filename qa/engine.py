@@ -47,14 +47,19 @@ VOICE_NOTE = {"court": "the court speaks", "plaintiffs": "plaintiffs' argument",
               "defendants": "defendants' argument", "outlet": "as reported by the outlet"}
 
 RECORD_SECTIONS = (["Caption"], ["Signature"], ["CERTIFICATE OF SERVICE"], ["Footnotes"])
+# a source header as the prompt writes it: "<kind> (<court or outlet, date>) — <voice note>:"
+_HEADER = re.compile(r"(?:^|(?<=[.!?\]]\s)|(?<=\n))[^.!?\n\[\]]{0,80}?\s—\s(?:"
+                     + "|".join(map(re.escape, VOICE_NOTE.values())) + r")\s*:?\s*(?:\[\d+\]\s*)*:?\.?", re.I)
 _LABEL = re.compile(r"\b(article|order|brief|opinion|motion|document)\s*\([^()]{1,60}\)|\s*\([^()]*\d{4}-\d{2}-\d{2}[^()]*\)",
                     re.IGNORECASE)
 
 
 def strip_labels(text: str) -> str:
     """Remove source labels the model copied from the prompt ("Court order (N.D. Ill., 2021-06-14)")
-    so that their dates are not taken for claims."""
-    return _LABEL.sub(lambda m: m.group(1) or "", text)
+    so that their dates are not taken for claims, and whole source headers ("Plaintiffs' brief —
+    plaintiffs' argument:"), which are the prompt's, not an answer."""
+    text = _LABEL.sub(lambda m: m.group(1) or "", text)
+    return re.sub(r"  +", " ", _HEADER.sub(" ", text)).strip()
 
 
 class QuestionError(CasefileError):
@@ -360,7 +365,9 @@ class Engine:
                 ph, self.index.query_terms(part), idf, share, dense=dense, question=part, max_passages=2)])
         else:
             passages = select_evidence(hits, terms, idf, self.settings.evidence_tokens, dense=dense, question=q)
-        passages = with_record(q, passages, self.index.visible_docs(filters), self.index.idf)
+        for part in reversed(parts if part_hits else [q]):
+            # each part its record block: "Who signed the order, and when was the reply dated?"
+            passages = with_record(part, passages, self.index.visible_docs(filters), self.index.idf)
         passages = withhold(passages)
         passages, premise = find_false_premise(q, hits, passages)
         ans = Answer(question=q, answer="", abstained=False, evidence=[to_evidence(p) for p in passages],

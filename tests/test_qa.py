@@ -259,6 +259,29 @@ def test_a_follow_ups_pronoun_reaches_the_model_as_the_name_it_stands_for(built_
     assert not ans.abstained and any("Mulcaire" in c.quote for c in ans.citations)
 
 
+def test_source_headers_the_model_copies_are_not_part_of_the_answer():
+    from qa.engine import strip_labels
+    assert strip_labels("Plaintiffs' brief (2022-02-15) — plaintiffs' argument: The response does not rebut "
+                        "the Order [3].") == "The response does not rebut the Order [3]."
+    assert strip_labels("It is so ordered [1]. Plaintiffs' brief — plaintiffs' argument [2]:. According to "
+                        "plaintiffs, the response does not rebut it [3].") == \
+        "It is so ordered [1]. According to plaintiffs, the response does not rebut it [3]."
+    assert strip_labels("Court order (N.D. Ill., 2021-06-14) — the court speaks: The Court denies the motion [1].") == \
+        "The Court denies the motion [1]."
+    # a dash in a claim is the claim's
+    assert strip_labels("The CNIL fined Clearview — the maximum [1].") == "The CNIL fined Clearview — the maximum [1]."
+
+
+def test_a_two_part_record_question_gets_each_documents_block(built_home, real_embedder):
+    eng = Engine(built_home, index=Index(built_home, embedder=real_embedder), backend=ScriptedBackend(
+        "Sharon Johnson Coleman signed the order on June 14, 2021 [1]. The plaintiffs' reply was dated "
+        "February 15, 2022 [2]."))
+    ans = eng.answer("Who signed the order, and when was the plaintiffs' reply dated?")
+    quotes = {c.quote for c in ans.citations}
+    assert {"Date: 6/14/2021", "Dated: February 15, 2022"} <= quotes, quotes
+    assert not ans.abstained and not ans.unsupported
+
+
 def test_a_model_that_says_the_documents_do_not_say_is_asked_once_more_and_checked(built_home, real_embedder):
     script = ScriptedBackend(
         "The documents do not say.",
