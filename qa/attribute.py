@@ -737,12 +737,18 @@ def _select(ans: _Profile, profiles: list[_Profile], keys: list[set[int]], hints
 _POSSESSIVE = re.compile(r"\b([A-Z][\w-]*|[a-z]+)(?:['’]s|s['’])\s+((?:[a-z][\w-]*\s+){0,2}[a-z][\w-]*)")
 
 
+def _possessives(text: str):
+    """Each possessive with what follows it: (match, owner, up to three following words), lower-case
+    ("Clearview's general counsel" → "clearview", ["general", "counsel"])."""
+    for m in _POSSESSIVE.finditer(text):
+        yield m, m.group(1).lower().rstrip("s"), m.group(2).lower().split()
+
+
 def _owners(text: str) -> dict[str, set[str]]:
-    """Each noun phrase of up to three words after a possessive, with whose it is
+    """Each noun phrase after a possessive, with whose it is
     ("Clearview's general counsel" → {"general": {"clearview"}, "general counsel": {"clearview"}, …})."""
     out: dict[str, set[str]] = {}
-    for m in _POSSESSIVE.finditer(text):
-        owner, words = m.group(1).lower().rstrip("s"), m.group(2).lower().split()
+    for _, owner, words in _possessives(text):
         for k in range(1, len(words) + 1):
             out.setdefault(" ".join(words[:k]), set()).add(owner)
     return out
@@ -757,8 +763,7 @@ def wrong_owner(sentence: str, sources: list[str]) -> list[str]:
         for k, v in _owners(src).items():
             theirs.setdefault(k, set()).update(v)
     bad = []
-    for m in _POSSESSIVE.finditer(sentence):
-        owner, words = m.group(1).lower().rstrip("s"), m.group(2).lower().split()
+    for m, owner, words in _possessives(sentence):
         for k in range(len(words), 0, -1):
             phrase = " ".join(words[:k])
             if phrase in theirs:
@@ -781,8 +786,8 @@ def better_record_lines(sentence: str, question: str, cited: list[str], block: l
     if not have:
         return []
     cited_norm = {" ".join(c.split()) for c in cited}
-    better = [(len(asked & set(tokenize(b))), i) for i, b in enumerate(block)
-              if " ".join(b.split()) not in cited_norm and (asked & set(tokenize(b))) > have]
+    fits = [(asked & set(tokenize(b)), i) for i, b in enumerate(block) if " ".join(b.split()) not in cited_norm]
+    better = [(len(f), i) for f, i in fits if f > have]
     if not better:
         return []
     top = max(n for n, _ in better)

@@ -280,6 +280,11 @@ def with_record(question: str, passages: list[Passage], docs: list[Document],
     return renumber(passages)
 
 
+def add_notice(ans: Answer, text: str) -> None:
+    """Append a sentence to the answer's notice."""
+    ans.notice = (ans.notice + " " if ans.notice else "") + text
+
+
 def to_evidence(p: Passage) -> Evidence:
     m = p.doc.meta
     return Evidence(source=p.doc.source, text=p.text, score=round(p.score, 4), doc_id=p.doc.doc_id,
@@ -348,8 +353,9 @@ class Engine:
                                                     len(hits) or len(own))]
             asked = set(self.index.query_terms(q))
             idf = lambda t, base=self.index.idf: base(t) * (2.0 if t in asked else 1.0)  # noqa: E731
+        docs = self.index.visible_docs(filters)
         parts = split_compound(q) if query == q else [q]
-        part_hits = self._part_hits(parts, filters) if len(parts) > 1 else []
+        part_hits = self._part_hits(parts, docs, filters) if len(parts) > 1 else []
         if part_hits:
             lists = [hits] + part_hits
             by_id = {h.chunk.id: h for hs in reversed(lists) for h in hs}
@@ -367,7 +373,7 @@ class Engine:
             passages = select_evidence(hits, terms, idf, self.settings.evidence_tokens, dense=dense, question=q)
         for part in reversed(parts if part_hits else [q]):
             # each part its record block: "Who signed the order, and when was the reply dated?"
-            passages = with_record(part, passages, self.index.visible_docs(filters), self.index.idf)
+            passages = with_record(part, passages, docs, self.index.idf)
         passages = withhold(passages)
         passages, premise = find_false_premise(q, hits, passages)
         ans = Answer(question=q, answer="", abstained=False, evidence=[to_evidence(p) for p in passages],
@@ -420,11 +426,10 @@ class Engine:
             return
         yield Event("final", self._finish(ans, text, passages, t0, error, premise))
 
-    def _part_hits(self, parts: list[str], filters: Filters | None) -> list:
+    def _part_hits(self, parts: list[str], docs: list[Document], filters: Filters | None) -> list:
         """The search of each part of a question that asks two things. A later part leans on the
         first ("…, and how does the article describe that law?") and is searched with its words;
         a part naming a document ("the article") is searched in that document."""
-        docs = self.index.visible_docs(filters)
         out = []
         for i, part in enumerate(parts):
             named = named_document(part, docs)
@@ -480,11 +485,11 @@ class Engine:
         ans.answer = att.text
         ans.timings["total_s"] = round(time.perf_counter() - t0, 4)
         if error is not None:
-            ans.notice = (ans.notice + " " if ans.notice else "") + f"The model stopped early ({error})."
+            add_notice(ans, f"The model stopped early ({error}).")
         if att.hedged:
-            ans.notice = (ans.notice + " " if ans.notice else "") + \
-                "The model added that the documents do not fully answer the question."
-        if premise is None and self._record_line(ans, att, passages, by_doc, record):
+            add_notice(ans, "The model added that the documents do not fully answer the question.")
+        direct = next((x for x in att.sentences if x.kind == "claim" and x.support), None)
+        if premise is None and self._record_line(ans, direct, passages, by_doc, record):
             return ans
         if premise is not None:
             p, s = premise
@@ -494,15 +499,13 @@ class Engine:
                 c = citation_for(1, EvidenceSentence(p.key, p.doc.doc_id, s.start, s.end), by_doc)
                 ans.citations, ans.unsupported = [c], []
                 ans.answer = "The documents contradict the question's premise; see the quoted passage [1]."
-            ans.notice = (ans.notice + " " if ans.notice else "") + \
-                "The question assumes something the documents contradict."
+            add_notice(ans, "The question assumes something the documents contradict.")
             return ans
         kind, noun = asked_value(ans.question)
         if ans.citations and not is_abstention(text) and not gives_value(ans.answer, kind, noun):
             asked = {"count": f"a number of {noun}s" if noun else "a number", "duration": "a length of time",
                      "money": "an amount", "date": "a date"}[kind]
             return self._abstain(ans, t0, f"The question asks for {asked}; the answer the passages support gives none.")
-        direct = next((x for x in att.sentences if x.kind == "claim" and x.support), None)
         if direct is not None and not is_abstention(text):
             # the document that best supports the direct answer must know what the question names
             words = doc_words(by_doc[direct.support[0].doc_id].doc)
@@ -522,11 +525,10 @@ class Engine:
             return self._abstain(ans, t0, reason)
         return ans
 
-    def _record_line(self, ans: Answer, att, passages: list[Passage], by_doc: dict, record: set) -> bool:
-        """When the direct answer is cited to a line of a caption or signature block and another
-        line of that block fits the question better (the district judge named for "who is the
-        magistrate judge?"), answer with that line, quoted. True when it did."""
-        direct = next((x for x in att.sentences if x.kind == "claim" and x.support), None)
+    def _record_line(self, ans: Answer, direct, passages: list[Passage], by_doc: dict, record: set) -> bool:
+        """When the direct answer (``direct``, the first cited claim) is cited to a line of a caption
+        or signature block and another line of that block fits the question better (the district
+        judge named for "who is the magistrate judge?"), answer with that line, quoted. True when it did."""
         if direct is None or not all((ev.doc_id, ev.start) in record for ev in direct.support):
             return False
         ev0 = direct.support[0]
@@ -545,16 +547,14 @@ class Engine:
         ans.unsupported = []
         name = "caption" if block.section[:1] == ["Caption"] else "signature block"
         ans.answer = f"The {name} lists " + " and ".join(f"“{c.quote}” [{c.n}]" for c in ans.citations) + "."
-        ans.notice = (ans.notice + " " if ans.notice else "") + \
-            f"The model's answer named another line of the {name}; this is the line that answers the question."
+        add_notice(ans, f"The model's answer named another line of the {name}; this is the line that answers the question.")
         return True
 
     def _abstain(self, ans: Answer, t0: float, reason: str) -> Answer:
         ans.abstained = True
         ans.answer = ABSTAIN_TEXT
         ans.citations = []
-        ans.notice = (ans.notice + " " if ans.notice else "") + reason + \
-            (" The nearest passages are listed below." if ans.evidence else "")
+        add_notice(ans, reason + (" The nearest passages are listed below." if ans.evidence else ""))
         ans.timings["total_s"] = round(time.perf_counter() - t0, 4)
         return ans
 
@@ -572,8 +572,7 @@ class Engine:
         ans.answer = " ".join(f"“{c.quote}” [{c.n}]" for c in ans.citations)
         ans.mode = "extractive"
         ans.model = ""
-        ans.notice = (ans.notice + " " if ans.notice else "") + \
-            f"Extractive answer: the model is unavailable ({error}), so these are the passages' own sentences."
+        add_notice(ans, f"Extractive answer: the model is unavailable ({error}), so these are the passages' own sentences.")
         ans.timings["total_s"] = round(time.perf_counter() - t0, 4)
         return ans
 
