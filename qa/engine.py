@@ -21,9 +21,10 @@ from ingest.types import Answer, Citation, Document, Evidence
 
 from .attribute import (EvidenceSentence, attribute, better_record_lines, confirms, contradicts, cut_quote, is_abstention,
                         states_outcome, withhold_instructions)
+from .complete import asks_list, missing_dockets, omitted_items, signer_details
 from .condense import condense, normalise_history, resolve_possessive, split_compound
-from .evidence import (Passage, asked_value, asks_authority, asks_counsel, asks_record, gives_value, select_evidence,
-                       sentence_scores)
+from .evidence import (Passage, asked_value, asks_authority, asks_counsel, asks_docket, asks_record, asks_signer,
+                       gives_value, select_evidence, sentence_scores)
 from .fusion import fuse_top
 from .llm import get_backend
 from .retrieve import Filters, Index
@@ -265,7 +266,7 @@ def with_record(question: str, passages: list[Passage], docs: list[Document],
     terms = set(tokenize(question))
     named = named_document(question, docs)
     for section in asks_record(question):
-        lines = 8 if asks_counsel(question) else 4
+        lines = 8 if asks_counsel(question) or asks_signer(question) else 4
         if named is not None:
             block = record_block(named, section, lines)
         elif passages and record_block(passages[0].doc, section) is None:
@@ -523,7 +524,44 @@ class Engine:
                       "The model's direct answer matches no passage (only its context does), so it is not shown.")
             # the model's unverified text is not shown: a fabricated figure must not reach a user
             return self._abstain(ans, t0, reason)
+        self._complete(ans, passages, by_doc)
         return ans
+
+    def _complete(self, ans: Answer, passages: list[Passage], by_doc: dict) -> None:
+        """Quote, after the model's answer, the source lines holding what it left out: the other
+        items of a list it cites, the signer's role and firm, the case number as each caption gives it."""
+        q = ans.question
+        cited = {(c.doc_id, c.start): c.n for c in ans.citations}
+        adds: list[tuple[str, list[EvidenceSentence]]] = []
+        for p in passages:
+            texts = [p.doc.text[x.start:x.end] for x in p.sentences]
+            idx = [i for i, x in enumerate(p.sentences) if (p.doc.doc_id, x.start) in cited]
+            if p.section[:1] == ["Signature"] and asks_signer(q):
+                pick = sorted({j for i in idx for j in signer_details(texts, i)})
+                label = "The signature block adds"
+            elif p.section[:1] == ["Caption"] and asks_docket(q):
+                pick = missing_dockets(ans.answer, texts)
+                label = f"The {p.doc.meta.kind or 'filing'}'s caption gives"
+            elif idx and asks_list(q):
+                pick = omitted_items(ans.answer, texts, idx, q)
+                label = "The passage reads" if all(i in idx for i in pick) else "The list also gives"
+            else:
+                continue
+            evs = [EvidenceSentence(p.key, p.doc.doc_id, p.sentences[i].start, p.sentences[i].end)
+                   for i in pick if (p.doc.doc_id, p.sentences[i].start) not in cited or i in idx]
+            if evs:
+                adds.append((label, evs))
+        for label, evs in adds:
+            quoted = []
+            for ev in evs:
+                n = cited.get((ev.doc_id, ev.start))
+                if n is None:
+                    n = cited[(ev.doc_id, ev.start)] = len(ans.citations) + 1
+                    ans.citations.append(citation_for(n, ev, by_doc))
+                quote = next(c.quote for c in ans.citations if c.n == n)
+                quoted.append(f"“{quote}” [{n}]")
+            body = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+            ans.answer = f"{ans.answer} {label} {body}."
 
     def _record_line(self, ans: Answer, direct, passages: list[Passage], by_doc: dict, record: set) -> bool:
         """When the direct answer (``direct``, the first cited claim) is cited to a line of a caption

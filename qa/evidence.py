@@ -185,6 +185,20 @@ def asks_counsel(question: str) -> bool:
     return bool(_COUNSEL_Q.search(question))
 
 
+_SIGNER_Q = re.compile(r"\bwho\b.*\b(?:signed|signs)\b|\bsignator(?:y|ies)\b", re.I)
+_DOCKET_Q = re.compile(r"\b(?:case|docket|file|civil action)\s+(?:no\b|number)", re.I)
+
+
+def asks_signer(question: str) -> bool:
+    """Does the question ask who signed a filing ("Who signed the plaintiffs' reply?")?"""
+    return bool(_SIGNER_Q.search(question))
+
+
+def asks_docket(question: str) -> bool:
+    """Does the question ask for a case's number ("What is the docket number…?")?"""
+    return bool(_DOCKET_Q.search(question))
+
+
 def asks_authority(question: str) -> bool:
     """Does the question ask for cases, statutes or rules ("which case does the court cite…")?"""
     return bool(_AUTH_Q.search(question))

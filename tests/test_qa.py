@@ -234,6 +234,26 @@ def test_the_wrong_line_of_a_caption_is_replaced_by_the_line_the_question_asks_f
     assert "Sharon Johnson Coleman" in judge.answer and not judge.notice
 
 
+def test_what_the_model_leaves_out_is_quoted_from_the_record_and_the_list_it_cites(built_home, real_embedder):
+    eng = Engine(built_home, index=Index(built_home, embedder=real_embedder), backend=ScriptedBackend(
+        "Scott R. Drury signed the plaintiffs' reply [1].",
+        "The article reports that Clearview breached Article 6 of the GDPR [1].",
+        "The docket number of the Clearview privacy litigation is 1:21-cv-00135 [1]."))
+    docs = stored(built_home)
+    signed = eng.answer("Who signed the plaintiffs' reply?")
+    assert "Interim Lead Class Counsel for Plaintiffs" in signed.answer and "LOEVY & LOEVY" in signed.answer
+    breached = eng.answer("Which articles of the GDPR did Clearview breach?")
+    assert "Articles 12, 15 and 17" in breached.answer and "Article 31" in breached.answer
+    docket = eng.answer("What is the docket number of the Clearview privacy litigation?")
+    assert "21 C 0135" in docket.answer and "1:21-cv-00135" in docket.answer
+    for ans in (signed, breached, docket):
+        assert not ans.abstained
+        for c in ans.citations:
+            assert c.quote == docs[c.doc_id].text[c.start:c.end]
+            assert f"“{c.quote}” [{c.n}]" in ans.answer or f"[{c.n}]" in ans.answer
+        assert [c.n for c in ans.citations] == list(range(1, len(ans.citations) + 1))
+
+
 def test_a_question_asking_two_things_gets_evidence_for_each(built_home, real_embedder):
     eng = Engine(built_home, index=Index(built_home, embedder=real_embedder), backend=ScriptedBackend(
         "The article describes it as an Illinois law banning the use of individuals' biometric data without consent [1]."))
