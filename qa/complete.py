@@ -62,6 +62,48 @@ def list_run(sentences: list[str], i: int) -> list[int]:
     return list(range(lo, hi + 1))
 
 
+def introduced(sentences: list[str], cited: list[int], answer: str = "", lists: bool = True) -> list[int]:
+    """What a cited sentence ending in a colon introduces and the answer neither cites nor gives:
+    the next sentence, or the items of the list that follows ("The declaration makes clear that
+    various people have access…:" → "No Clearview employees can search…"). With ``lists`` false
+    (the question asks for one thing), a list that follows is left out."""
+    prof = _profile(answer)
+    have = (set(prof.items), set(prof.numbers))
+    out: list[int] = []
+    for i in cited:
+        if not sentences[i].rstrip().endswith(":") or i + 1 >= len(sentences):
+            continue
+        run = list_run(sentences, i)
+        if run and not lists:
+            continue
+        out.extend(j for j in run or [i + 1]
+                   if j not in cited and j not in out and not _holds_item(have, sentences[j]))
+    return out
+
+
+_ADDS = re.compile(r"^\W*(?:[\w’'-]+\s+){0,4}?(?:also|too|as well|additionally|in addition|another|moreover|furthermore)\b", re.I)
+
+
+def adds_to(sentence: str, answer: str) -> bool:
+    """Does ``sentence``, the one after a sentence the answer cites, add another item of the same
+    kind ("The bloc has also more recently presented a plan for an AI Liability Directive…") that
+    the answer does not name?"""
+    if not _ADDS.match(sentence):
+        return False
+    prof = _profile(answer)
+    return not _holds((set(prof.items), set(prof.numbers)), sentence)
+
+
+_QUALIFIER = re.compile(r"^\W*(?:but|however|yet|still|nevertheless|nonetheless|that said|even so)\b", re.I)
+
+
+def qualifies(sentence: str) -> bool:
+    """Does ``sentence``, the one after a sentence the answer cites, qualify it ("But it's not
+    clear it's handed over any money…")? A quote its source qualifies at once is quoted out of
+    context when shown alone."""
+    return bool(_QUALIFIER.match(sentence))
+
+
 def _key_items(text: str) -> tuple[set, set]:
     """A text's names (capitalised words, acronyms) and numbers."""
     p = _profile(text)

@@ -21,7 +21,7 @@ from ingest.types import Answer, Citation, Document, Evidence
 
 from .attribute import (EvidenceSentence, attribute, better_record_lines, confirms, contradicts, cut_quote, is_abstention,
                         states_outcome, withhold_instructions)
-from .complete import asks_list, missing_dockets, omitted_items, signer_details
+from .complete import adds_to, asks_list, introduced, is_list_item, missing_dockets, omitted_items, qualifies, signer_details
 from .condense import condense, normalise_history, resolve_possessive, split_compound
 from .evidence import (Passage, asked_value, asks_authority, asks_counsel, asks_docket, asks_record, asks_signer,
                        gives_value, select_evidence, sentence_scores)
@@ -281,6 +281,60 @@ def with_record(question: str, passages: list[Passage], docs: list[Document],
     return renumber(passages)
 
 
+def next_sentence(doc: Document, end: int):
+    """The document's first sentence (not a heading) starting at or after ``end``."""
+    best = None
+    for c in doc.chunks:
+        for x in c.sentences:
+            if x.start >= end and x.kind != "heading" and (best is None or x.start < best.start):
+                best = x
+    return best
+
+
+def left_out(p: Passage, question: str, answer: str, cited: dict) -> list[tuple[str, list[EvidenceSentence]]]:
+    """The sentences of passage ``p`` holding what the answer left out, each group with the words
+    that introduce its quotes; ``cited`` holds the (doc_id, start) of the sentences it cites."""
+    texts = [p.doc.text[x.start:x.end] for x in p.sentences]
+    idx = [i for i, x in enumerate(p.sentences) if (p.doc.doc_id, x.start) in cited]
+
+    def ev(x) -> EvidenceSentence:
+        return EvidenceSentence(p.key, p.doc.doc_id, x.start, x.end)
+
+    def fresh(x) -> bool:
+        return (p.doc.doc_id, x.start) not in cited
+
+    if p.section[:1] == ["Signature"] and asks_signer(question):
+        pick = sorted({j for i in idx for j in signer_details(texts, i)})
+        return [("The signature block adds", [ev(p.sentences[j]) for j in pick if fresh(p.sentences[j])])] if pick else []
+    if p.section[:1] == ["Caption"] and asks_docket(question):
+        pick = missing_dockets(answer, texts)
+        return [(f"The {p.doc.meta.kind or 'filing'}'s caption gives", [ev(p.sentences[j]) for j in pick])] if pick else []
+    if not idx:
+        return []
+    out = []
+    listing = asks_list(question)
+    # what a cited "…makes clear that:" introduces, whatever the question; a list only for a list question
+    more = introduced(texts, idx, answer, lists=listing)
+    evs = [ev(p.sentences[i]) for i in more]
+    last = p.sentences[idx[-1]]
+    if idx[-1] == len(texts) - 1 and texts[-1].rstrip().endswith(":"):
+        nxt = next_sentence(p.doc, last.end)          # it introduces what the passage cut off
+        if nxt is not None and fresh(nxt) and (listing or not is_list_item(p.doc.text[nxt.start:nxt.end])):
+            evs.append(ev(nxt))
+    if evs:
+        out.append(("The passage continues", evs))
+    if not listing:
+        return out
+    pick = [i for i in omitted_items(answer, texts, idx, question) if i not in more]
+    if pick:
+        label = "The passage reads" if all(i in idx for i in pick) else "The list also gives"
+        out.append((label, [ev(p.sentences[i]) for i in pick if fresh(p.sentences[i]) or i in idx]))
+    nxt = next_sentence(p.doc, last.end)
+    if nxt is not None and fresh(nxt) and adds_to(p.doc.text[nxt.start:nxt.end], answer):
+        out.append(("The next sentence adds", [ev(nxt)]))   # "The bloc has also … an AI Liability Directive…"
+    return [(label, evs) for label, evs in out if evs]
+
+
 def add_notice(ans: Answer, text: str) -> None:
     """Append a sentence to the answer's notice."""
     ans.notice = (ans.notice + " " if ans.notice else "") + text
@@ -529,28 +583,19 @@ class Engine:
 
     def _complete(self, ans: Answer, passages: list[Passage], by_doc: dict) -> None:
         """Quote, after the model's answer, the source lines holding what it left out: the other
-        items of a list it cites, the signer's role and firm, the case number as each caption gives it."""
-        q = ans.question
+        items of a list it cites, what a cited "…makes clear that:" introduces, the signer's role
+        and firm, the case number as each caption gives it, and a sentence that at once qualifies
+        a cited one ("But it's not clear…")."""
         cited = {(c.doc_id, c.start): c.n for c in ans.citations}
-        adds: list[tuple[str, list[EvidenceSentence]]] = []
-        for p in passages:
-            texts = [p.doc.text[x.start:x.end] for x in p.sentences]
-            idx = [i for i, x in enumerate(p.sentences) if (p.doc.doc_id, x.start) in cited]
-            if p.section[:1] == ["Signature"] and asks_signer(q):
-                pick = sorted({j for i in idx for j in signer_details(texts, i)})
-                label = "The signature block adds"
-            elif p.section[:1] == ["Caption"] and asks_docket(q):
-                pick = missing_dockets(ans.answer, texts)
-                label = f"The {p.doc.meta.kind or 'filing'}'s caption gives"
-            elif idx and asks_list(q):
-                pick = omitted_items(ans.answer, texts, idx, q)
-                label = "The passage reads" if all(i in idx for i in pick) else "The list also gives"
-            else:
-                continue
-            evs = [EvidenceSentence(p.key, p.doc.doc_id, p.sentences[i].start, p.sentences[i].end)
-                   for i in pick if (p.doc.doc_id, p.sentences[i].start) not in cited or i in idx]
-            if evs:
-                adds.append((label, evs))
+        adds = [add for p in passages for add in left_out(p, ans.question, ans.answer, cited)]
+        queued = {(ev.doc_id, ev.start) for _, evs in adds for ev in evs}
+        for c in list(ans.citations):
+            doc = by_doc[c.doc_id].doc
+            nxt = next_sentence(doc, c.end)
+            if nxt is not None and (c.doc_id, nxt.start) not in cited and (c.doc_id, nxt.start) not in queued \
+                    and qualifies(doc.text[nxt.start:nxt.end]):
+                queued.add((c.doc_id, nxt.start))
+                adds.append(("The source goes on", [EvidenceSentence(by_doc[c.doc_id].key, c.doc_id, nxt.start, nxt.end)]))
         for label, evs in adds:
             quoted = []
             for ev in evs:
@@ -558,8 +603,7 @@ class Engine:
                 if n is None:
                     n = cited[(ev.doc_id, ev.start)] = len(ans.citations) + 1
                     ans.citations.append(citation_for(n, ev, by_doc))
-                quote = next(c.quote for c in ans.citations if c.n == n)
-                quoted.append(f"“{quote}” [{n}]")
+                quoted.append(f"“{ans.citations[n - 1].quote}” [{n}]")
             body = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
             ans.answer = f"{ans.answer} {label} {body}."
 

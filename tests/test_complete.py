@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from qa.complete import asks_list, docket_numbers, list_run, missing_dockets, omitted_items, signer_details
+from qa.complete import (adds_to, asks_list, docket_numbers, introduced, list_run, missing_dockets, omitted_items,
+                         qualifies, signer_details)
 
 BREACHES = ["Here’s the CNIL’s summary of Clearview’s breaches:",
             "- Unlawful processing of personal data (breach of Article 6 of the GDPR)",
@@ -68,3 +69,31 @@ def test_each_captions_form_of_the_case_number_is_found_and_checked_against_the_
     lines = ["Civil Action File No.: 1:21-cv-00135", "Case No. 21 C 0135", "Judge Sharon Johnson Coleman"]
     assert missing_dockets("The docket number is 1:21-cv-00135 [1].", lines) == [1]
     assert missing_dockets("It is No. 1:21-cv-00135, styled 21 C 0135 in the order.", lines) == []
+
+
+def test_what_a_cited_colon_introduces_is_found_unless_the_answer_gives_it():
+    decl = ["The declaration makes clear that various people have access to the Blocked Illinois Photos:",
+            "No Clearview employees can search Clearview’s database for the Blocked Illinois Photos.",
+            "See Dkt. 43-1 ¶ 37."]
+    assert introduced(decl, [0]) == [1]
+    assert introduced(decl, [0, 1]) == []                 # cited already
+    assert introduced(decl, [1]) == []                    # no colon: introduces nothing
+    assert introduced(BREACHES, [0], "It breached Articles 6 and 31.") == [2]
+    # a question asking for one thing does not get the list a cited heading introduces
+    assert introduced(BREACHES, [0], "", lists=False) == []
+
+
+def test_a_next_sentence_adding_another_named_item_is_told_from_one_that_does_not():
+    answer = "The article reports that the EU’s incoming AI Act may contain such a power."
+    also = "The bloc has also more recently presented a plan for an AI Liability Directive."
+    assert adds_to(also, answer)
+    assert not adds_to(also, answer + " So may the AI Liability Directive.")
+    assert not adds_to("Clearview said the fine was unfair and also unlawful under the GDPR.", answer)
+    assert not adds_to("The settlement included limits on sales to US companies.", answer)
+
+
+def test_a_sentence_that_qualifies_the_one_before_is_told_from_one_that_goes_on():
+    assert qualifies("But it’s not clear it’s handed over any money to any of these authorities.")
+    assert qualifies("“However, it did not provide any response to this formal notice,” the CNIL wrote.")
+    assert not qualifies("So the GDPR penalties look mostly like a warning to stay away from Europe.")
+    assert not qualifies("The Court, in its discretion, denies the motion, but without prejudice.")

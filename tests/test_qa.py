@@ -238,7 +238,11 @@ def test_what_the_model_leaves_out_is_quoted_from_the_record_and_the_list_it_cit
     eng = Engine(built_home, index=Index(built_home, embedder=real_embedder), backend=ScriptedBackend(
         "Scott R. Drury signed the plaintiffs' reply [1].",
         "The article reports that Clearview breached Article 6 of the GDPR [1].",
-        "The docket number of the Clearview privacy litigation is 1:21-cv-00135 [1]."))
+        "The docket number of the Clearview privacy litigation is 1:21-cv-00135 [1].",
+        "Plaintiffs argue the declaration makes clear that various people have access to the Blocked Illinois Photos [1].",
+        "The article reports that the EU’s incoming AI Act may contain such a power [1].",
+        "The article reports that other data protection agencies fined Clearview €20M in Italy and Greece, "
+        "and the UK a smaller penalty [1]."))
     docs = stored(built_home)
     signed = eng.answer("Who signed the plaintiffs' reply?")
     assert "Interim Lead Class Counsel for Plaintiffs" in signed.answer and "LOEVY & LOEVY" in signed.answer
@@ -246,7 +250,14 @@ def test_what_the_model_leaves_out_is_quoted_from_the_record_and_the_list_it_cit
     assert "Articles 12, 15 and 17" in breached.answer and "Article 31" in breached.answer
     docket = eng.answer("What is the docket number of the Clearview privacy litigation?")
     assert "21 C 0135" in docket.answer and "1:21-cv-00135" in docket.answer
-    for ans in (signed, breached, docket):
+    declaration = eng.answer("What does the Mulcaire declaration say about employees' access to the Blocked Illinois Photos?")
+    assert "The passage continues “No Clearview employees can search" in declaration.answer
+    proposals = eng.answer("Which EU proposals does the article say could let regulators order deletion of algorithms?")
+    assert "AI Liability Directive" in proposals.answer
+    # a quote the source qualifies at once is not shown alone
+    fines = eng.answer("Has Clearview been fined by other European regulators?")
+    assert "The source goes on “But it’s not clear it’s handed over any money" in fines.answer
+    for ans in (signed, breached, docket, declaration, proposals, fines):
         assert not ans.abstained
         for c in ans.citations:
             assert c.quote == docs[c.doc_id].text[c.start:c.end]
