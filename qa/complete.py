@@ -67,8 +67,7 @@ def introduced(sentences: list[str], cited: list[int], answer: str = "", lists: 
     the next sentence, or the items of the list that follows ("The declaration makes clear that
     various people have access…:" → "No Clearview employees can search…"). With ``lists`` false
     (the question asks for one thing), a list that follows is left out."""
-    prof = _profile(answer)
-    have = (set(prof.items), set(prof.numbers))
+    have = _have(answer)
     out: list[int] = []
     for i in cited:
         if not sentences[i].rstrip().endswith(":") or i + 1 >= len(sentences):
@@ -90,8 +89,7 @@ def adds_to(sentence: str, answer: str) -> bool:
     the answer does not name?"""
     if not _ADDS.match(sentence):
         return False
-    prof = _profile(answer)
-    return not _holds((set(prof.items), set(prof.numbers)), sentence)
+    return not _holds(_have(answer), sentence)
 
 
 _QUALIFIER = re.compile(r"^\W*(?:but|however|yet|still|nevertheless|nonetheless|that said|even so)\b", re.I)
@@ -102,6 +100,12 @@ def qualifies(sentence: str) -> bool:
     clear it's handed over any money…")? A quote its source qualifies at once is quoted out of
     context when shown alone."""
     return bool(_QUALIFIER.match(sentence))
+
+
+def _have(answer: str) -> tuple[set, set]:
+    """What an answer gives: its content words and its numbers."""
+    prof = _profile(answer)
+    return set(prof.items), set(prof.numbers)
 
 
 def _key_items(text: str) -> tuple[set, set]:
@@ -136,8 +140,7 @@ def omitted_items(answer: str, sentences: list[str], cited: list[int], question:
     or number from there on ("…; and a smaller UK penalty") is missing from the answer. What the
     sentence states before that point (its subject) does not count.
     """
-    prof = _profile(answer)
-    have = (set(prof.items), set(prof.numbers))
+    have = _have(answer)
     asked = _profile(question).items if question else frozenset()
     out: list[int] = []
     for i in cited:

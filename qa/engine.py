@@ -283,12 +283,8 @@ def with_record(question: str, passages: list[Passage], docs: list[Document],
 
 def next_sentence(doc: Document, end: int):
     """The document's first sentence (not a heading) starting at or after ``end``."""
-    best = None
-    for c in doc.chunks:
-        for x in c.sentences:
-            if x.start >= end and x.kind != "heading" and (best is None or x.start < best.start):
-                best = x
-    return best
+    return min((x for c in doc.chunks for x in c.sentences if x.start >= end and x.kind != "heading"),
+               key=lambda x: x.start, default=None)
 
 
 def left_out(p: Passage, question: str, answer: str, cited: dict) -> list[tuple[str, list[EvidenceSentence]]]:
@@ -303,35 +299,31 @@ def left_out(p: Passage, question: str, answer: str, cited: dict) -> list[tuple[
     def fresh(x) -> bool:
         return (p.doc.doc_id, x.start) not in cited
 
+    out: list[tuple[str, list[EvidenceSentence]]] = []
     if p.section[:1] == ["Signature"] and asks_signer(question):
         pick = sorted({j for i in idx for j in signer_details(texts, i)})
-        return [("The signature block adds", [ev(p.sentences[j]) for j in pick if fresh(p.sentences[j])])] if pick else []
-    if p.section[:1] == ["Caption"] and asks_docket(question):
-        pick = missing_dockets(answer, texts)
-        return [(f"The {p.doc.meta.kind or 'filing'}'s caption gives", [ev(p.sentences[j]) for j in pick])] if pick else []
-    if not idx:
-        return []
-    out = []
-    listing = asks_list(question)
-    # what a cited "…makes clear that:" introduces, whatever the question; a list only for a list question
-    more = introduced(texts, idx, answer, lists=listing)
-    evs = [ev(p.sentences[i]) for i in more]
-    last = p.sentences[idx[-1]]
-    if idx[-1] == len(texts) - 1 and texts[-1].rstrip().endswith(":"):
-        nxt = next_sentence(p.doc, last.end)          # it introduces what the passage cut off
-        if nxt is not None and fresh(nxt) and (listing or not is_list_item(p.doc.text[nxt.start:nxt.end])):
-            evs.append(ev(nxt))
-    if evs:
+        out.append(("The signature block adds", [ev(p.sentences[j]) for j in pick if fresh(p.sentences[j])]))
+    elif p.section[:1] == ["Caption"] and asks_docket(question):
+        out.append((f"The {p.doc.meta.kind or 'filing'}'s caption gives",
+                    [ev(p.sentences[j]) for j in missing_dockets(answer, texts)]))
+    elif idx:
+        listing = asks_list(question)
+        last = p.sentences[idx[-1]]
+        nxt = next_sentence(p.doc, last.end)
+        after = p.doc.text[nxt.start:nxt.end] if nxt is not None and fresh(nxt) else None
+        # what a cited "…makes clear that:" introduces, whatever the question; a list only for a list question
+        more = introduced(texts, idx, answer, lists=listing)
+        evs = [ev(p.sentences[i]) for i in more]
+        if after is not None and idx[-1] == len(texts) - 1 and texts[-1].rstrip().endswith(":") \
+                and (listing or not is_list_item(after)):
+            evs.append(ev(nxt))                       # it introduces what the passage cut off
         out.append(("The passage continues", evs))
-    if not listing:
-        return out
-    pick = [i for i in omitted_items(answer, texts, idx, question) if i not in more]
-    if pick:
-        label = "The passage reads" if all(i in idx for i in pick) else "The list also gives"
-        out.append((label, [ev(p.sentences[i]) for i in pick if fresh(p.sentences[i]) or i in idx]))
-    nxt = next_sentence(p.doc, last.end)
-    if nxt is not None and fresh(nxt) and adds_to(p.doc.text[nxt.start:nxt.end], answer):
-        out.append(("The next sentence adds", [ev(nxt)]))   # "The bloc has also … an AI Liability Directive…"
+        if listing:
+            pick = [i for i in omitted_items(answer, texts, idx, question) if i not in more]
+            label = "The passage reads" if all(i in idx for i in pick) else "The list also gives"
+            out.append((label, [ev(p.sentences[i]) for i in pick if fresh(p.sentences[i]) or i in idx]))
+            if after is not None and adds_to(after, answer):
+                out.append(("The next sentence adds", [ev(nxt)]))   # "The bloc has also … an AI Liability Directive…"
     return [(label, evs) for label, evs in out if evs]
 
 
