@@ -24,12 +24,22 @@ from ingest.bm25 import tokenize
 from ingest.errors import CasefileError
 from ingest.settings import Settings
 
+# an answer is padded when less than this share of its content words come from the question, the
+# reference or its contexts
+PRECISION_MIN = 0.5
+
 DEFINITIONS = {
-    "correct": "answerable rows: not abstained and the answer holds the reference's key facts "
+    "correct": "answerable rows: not abstained, the answer holds the reference's key facts "
                "(numbers, names, quoted terms; at least two thirds of them) or 60% of its content words "
-               "(half when it has no key facts; recall, as an answer may rightly say more than a one-line "
-               "reference: its precision shows in token_f1); false premises: the answer cites a reference "
-               "context. Unanswerable rows: abstained.",
+               f"(half when it has no key facts), and it is not padded: at least {PRECISION_MIN:.0%} of its content "
+               "words come from the question, the reference or the reference contexts (answer_precision), "
+               "so an answer that pastes every passage it found is not correct; false premises: the answer "
+               "cites a reference context and is not padded. Unanswerable rows: abstained.",
+    "answer_precision": "share of the answer's content words (stemmed, citation markers and quotation marks "
+                        "left out) found in the question, the reference or the reference contexts",
+    "answerable_wrong": "answerable rows answered (not abstained) but not correct: the worst outcome, a wrong "
+                        "answer with a citation",
+    "unanswerable_answered": "unanswerable rows that got an answer instead of an abstention",
     "token_f1": "harmonic mean of precision and recall of the answer's content words against the reference's",
     "key_fact_recall": "share of the reference's numbers, capitalised names and quoted terms found in the answer",
     "quote_precision": "share of citations whose quote equals the stored document text at its offsets (below 100% is a bug)",
@@ -142,6 +152,19 @@ def content_recall(answer: str, reference: str) -> float:
     return sum(1 for t in r if t in a) / len(r) if r else 0.0
 
 
+_MARKER = re.compile(r"\[\d+\]")
+
+
+def answer_precision(answer: str, support: Iterable[str]) -> float | None:
+    """Share of the answer's content words that some support text (question, reference, reference
+    contexts) also holds; None for an answer with no content words. Padding lowers it."""
+    words = tokenize(_MARKER.sub(" ", answer))
+    if not words:
+        return None
+    have = set(tokenize(" ".join(support)))
+    return sum(1 for w in words if w in have) / len(words)
+
+
 def context_found(context: str, retrieved: Iterable[str]) -> bool:
     norm = " ".join(context.split())
     words = set(tokenize(context))
@@ -172,16 +195,21 @@ def score_row(row: Row, ans: dict, stored: dict[str, str]) -> dict:
     ctx = [context_found(c, retrieved) for c in row.reference_contexts]
     f1 = token_f1(ans["answer"], row.reference) if row.answerable else None
     kf = key_fact_recall(ans["answer"], row.reference) if row.answerable else None
+    prec = None
+    if row.answerable and not ans["abstained"]:
+        prec = answer_precision(ans["answer"], [row.question, row.reference, *row.reference_contexts])
+    concise = prec is None or prec >= PRECISION_MIN
     if not row.answerable:
-        correct = ans["abstained"]
+        holds = ans["abstained"]
     elif row.category == "false_premise":
         quotes = " ".join(c["quote"] for c in cits)
-        correct = not ans["abstained"] and any(context_found(c, [quotes]) for c in row.reference_contexts)
+        holds = not ans["abstained"] and any(context_found(c, [quotes]) for c in row.reference_contexts)
     else:
         recall = content_recall(ans["answer"], row.reference)
-        correct = not ans["abstained"] and (recall >= 0.6 or (recall >= 0.5 if kf is None else kf >= 2 / 3 - 1e-9))
+        holds = not ans["abstained"] and (recall >= 0.6 or (recall >= 0.5 if kf is None else kf >= 2 / 3 - 1e-9))
     return {
-        "correct": bool(correct), "token_f1": None if f1 is None else round(f1, 3),
+        "correct": bool(holds and concise), "padded": bool(holds and not concise), "token_f1": None if f1 is None else round(f1, 3),
+        "answer_precision": None if prec is None else round(prec, 3),
         "key_fact_recall": None if kf is None else round(kf, 3),
         "quote_precision": (sum(verbatim) / len(verbatim)) if verbatim else None,
         "citation_recall": None if ans["abstained"] else round(max(0.0, 1 - unsupported / claims), 3),
@@ -212,6 +240,10 @@ def summarise(results: list[dict]) -> dict:
         "answerable_correct": round(sum(r["scores"]["correct"] for r in answerable) / len(answerable), 4) if answerable else None,
         "unanswerable_abstained": round(tp / len(unanswerable), 4) if unanswerable else None,
         "answerable_wrongly_abstained": round(fp / len(answerable), 4) if answerable else None,
+        "answerable_wrong": round(sum(1 for r in answerable if not r["abstained"] and not r["scores"]["correct"])
+                                  / len(answerable), 4) if answerable else None,
+        "unanswerable_answered": round(fn / len(unanswerable), 4) if unanswerable else None,
+        "answer_precision": mean("answer_precision", answerable),
         "token_f1": mean("token_f1", answerable), "key_fact_recall": mean("key_fact_recall", answerable),
         "quote_precision": round(statistics.mean(quotes), 4) if quotes else None,
         "citation_recall": mean("citation_recall", results), "context_recall": mean("context_recall", answerable),
@@ -316,7 +348,8 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
-HEADLINE = ("answerable_correct", "unanswerable_abstained", "answerable_wrongly_abstained", "token_f1",
+HEADLINE = ("answerable_correct", "answerable_wrong", "answerable_wrongly_abstained", "unanswerable_abstained",
+            "answer_precision", "token_f1",
             "key_fact_recall", "quote_precision", "citation_recall", "context_recall")
 
 
@@ -350,7 +383,8 @@ def write_report(out: Path, summary: dict, results: list[dict], baseline: dict |
     lines += [""] + [f"![{p.stem}]({p.name})" for p in plots]
     lines += ["", "## Questions", "", "| id | question | answer | verdict | citations |", "|---|---|---|---|---|"]
     for r in results:
-        verdict = "correct" if r["scores"]["correct"] else ("abstained" if r["abstained"] else "wrong")
+        verdict = ("correct" if r["scores"]["correct"] else "abstained" if r["abstained"]
+                   else "padded" if r["scores"].get("padded") else "wrong")
         ans = r["response"].replace("|", "\\|").replace("\n", " ")[:300]
         lines.append(f"| {r['id']} | {r['user_input'].replace('|', '/')} | {ans} | {verdict} | {len(r['citations'])} |")
     lines += ["", "## Definitions", ""] + [f"- **{k}**: {v}" for k, v in summary["definitions"].items()]
@@ -413,8 +447,9 @@ def main(argv: list[str] | None = None) -> int:
     except CasefileError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(json.dumps({k: summary[k] for k in ("rows", "answerable_correct", "unanswerable_abstained",
-                                              "answerable_wrongly_abstained", "quote_precision",
+    print(json.dumps({k: summary[k] for k in ("rows", "answerable_correct", "answerable_wrong",
+                                              "answerable_wrongly_abstained", "unanswerable_abstained",
+                                              "answer_precision", "quote_precision",
                                               "citation_recall", "context_recall", "latency")}, indent=1))
     for k, (was, now) in compare(summary, baseline).items():
         if was != now:

@@ -108,3 +108,41 @@ def test_a_run_is_compared_with_a_baseline_summary():
     pairs = compare(now, before)
     assert pairs["answerable_correct"] == (0.5, 0.7) and pairs["total_s p50"] == (5.0, 4.0)
     assert compare(now, None) == {}
+
+
+def _row(**kw):
+    base = {"question": "How much was the fine?", "reference": "20 million euros.",
+            "reference_contexts": ["The regulator imposed a fine of 20 million euros."]}
+    base.update(kw)
+    return parse_row(json.dumps(base), 1)
+
+
+def _ans(text, abstained=False):
+    return {"answer": text, "abstained": abstained, "citations": [], "evidence": []}
+
+
+def test_padding_is_not_correct():
+    """An answer that holds the reference but pastes unrelated passages around it is not counted correct."""
+    from qa.eval import answer_precision, score_row
+
+    row = _row()
+    short = score_row(row, _ans("The regulator imposed a fine of 20 million euros [1]."), {})
+    assert short["correct"] and not short["padded"] and short["answer_precision"] == 1.0
+    padded = score_row(row, _ans(
+        "The fine was 20 million euros [1]. Separately, the company operates offices in several countries, "
+        "sells software subscriptions to police departments, trains facial recognition on photographs "
+        "scraped from social networks, and has raised venture capital from investors [2][3]."), {})
+    assert not padded["correct"] and padded["padded"] and padded["answer_precision"] < 0.5
+    assert answer_precision("[1] [2]", ["anything"]) is None
+
+
+def test_summary_separates_wrong_answers_from_abstentions():
+    def r(answerable, abstained, correct):
+        return {"answerable": answerable, "abstained": abstained, "category": "fact", "timings": {},
+                "scores": {"correct": correct, "quote_precision": None}}
+
+    s = summarise([r(True, False, True), r(True, False, False), r(True, True, False), r(True, False, True),
+                   r(False, True, True), r(False, False, False)])
+    assert s["answerable_correct"] == 0.5
+    assert s["answerable_wrong"] == 0.25 and s["answerable_wrongly_abstained"] == 0.25
+    assert s["unanswerable_abstained"] == 0.5 and s["unanswerable_answered"] == 0.5
