@@ -33,6 +33,7 @@ from ingest.types import Answer, Document
 from qa.engine import Engine, QuestionError
 from qa.export import answer_markdown, conversation_json, conversation_markdown
 from qa.retrieve import Filters
+from qa.suggest import example_questions
 
 import gradio as gr  # noqa: E402
 
@@ -41,10 +42,6 @@ KIND_LABEL = {"order": "Court order", "opinion": "Court opinion", "brief": "Brie
               "article": "News article", "other": "Document"}
 VOICE_LABEL = {"court": "the court", "plaintiffs": "plaintiffs", "defendants": "defendants",
                "outlet": "journalist"}
-EXAMPLES = ["Why did the court deny the preliminary injunction?",
-            "How much did France's CNIL fine Clearview AI, and why?",
-            "Which cases does the court rely on for the preliminary-injunction standard?",
-            "What do plaintiffs object to in their reply?"]
 LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
 TOKEN_REFRESH_S = 0.2          # how often the streamed answer is redrawn
 
@@ -184,10 +181,11 @@ def turn_html(t: Turn, i: int, texts: dict[str, str]) -> str:
             f'<div class="cf-text">{answer_text_html(a, i)}</div>{notice}{cards}{evidence}{foot}</div>')
 
 
-def conversation_html(turns: list[Turn], texts: dict[str, str]) -> str:
+def conversation_html(turns: list[Turn], texts: dict[str, str], examples: list[str] = ()) -> str:
+    """The chat so far; empty, a welcome with ``examples`` (made from the store) to click."""
     if not turns:
         ex = "".join(f'<button type="button" class="cf-example" data-example="{esc(e)}">{esc(e)}</button>'
-                     for e in EXAMPLES)
+                     for e in examples)
         return ('<div class="cf-empty"><p>Ask a question about the case file. Casefile answers from the '
                 'documents only, quotes the passages it relies on, and says so when the documents '
                 'do not answer.</p><div class="cf-examples">' + ex + '</div></div>')
@@ -306,6 +304,9 @@ class Casefile:
             return self.engine.index.refresh().docs
         except CasefileError:
             return {}
+
+    def examples(self) -> list[str]:
+        return example_questions(self.documents().values())
 
     def texts(self, turns: list[Turn]) -> dict[str, str]:
         docs = self.documents()
@@ -568,7 +569,7 @@ def build(cf: Casefile) -> gr.Blocks:
             with gr.Tab("Ask", id="ask"):
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=3, min_width=420):
-                        conv = gr.HTML(conversation_html([], {}), elem_id="cf-conversation",
+                        conv = gr.HTML(conversation_html([], {}, cf.examples()), elem_id="cf-conversation",
                                        js_on_load=CONVERSATION_JS)
                         with gr.Row():
                             question = gr.Textbox(show_label=False, lines=1, max_lines=8, scale=5,
@@ -659,7 +660,7 @@ def build(cf: Casefile) -> gr.Blocks:
                     show_progress="full", show_progress_on=[conv], api_visibility="private")
 
         def on_new():
-            return (conversation_html([], {}), [], "", gr.DownloadButton(value=None, interactive=False),
+            return (conversation_html([], {}, cf.examples()), [], "", gr.DownloadButton(value=None, interactive=False),
                     gr.DownloadButton(value=None, interactive=False), source_html(None))
 
         new_btn.click(on_new, None, [conv, turns_state, question, md_dl, js_dl, viewer],

@@ -34,7 +34,7 @@ def tokenize(text: str) -> list[str]:
     out = []
     for tok in _TOKEN.findall(text.lower().replace("’", "'")):
         if tok.endswith("'s") and len(tok) > 2:
-            tok = tok[:-2]               # "Clearview's" searches as "Clearview", "Mulcaire's" as "Mulcaire"
+            tok = tok[:-2]               # "Acme's" searches as "Acme", "Smith's" as "Smith"
         if tok in STOPWORDS:
             continue
         out.append(stem(tok) if tok.isalpha() else tok)

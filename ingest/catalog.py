@@ -417,7 +417,7 @@ def _court_short(court: str) -> str:
 
 def describe(meta: DocumentMeta) -> str:
     """A short label for a voice/kind badge: "Court order (N.D. Ill., 2021-06-14)",
-    "Plaintiffs' brief (2022-02-15)", "News article (ProWellTech)"."""
+    "Plaintiffs' brief (2022-02-15)", "News article (Daily Ledger)"."""
     kind = meta.kind if meta.kind in _KIND_LABEL else "other"
     if kind in ("order", "opinion"):
         label = f"Court {kind}"

@@ -528,7 +528,7 @@ _BEFORE_NUMBER = {"no.", "nos.", "u.s.", "f.", "f.2d", "f.3d", "f.4th", "s.ct.",
                   "ill.", "cir.", "p.", "pp.", "n.", "nn.", "id.", "ex.", "art.", "sec.", "vol."}
 
 
-# a memo's or letter's header field ("Re: Scheduling in In re Clearview AI"): a line of its own
+# a memo's or letter's header field ("Re: Scheduling in In re Acme Data Litigation"): a line of its own
 _HEADER_FIELD = re.compile(r"(?:re|subject|subj|to|from|cc|bcc|date|attn|attention)\s*:", re.IGNORECASE)
 
 

@@ -664,7 +664,7 @@ def _covers(m: _Match) -> frozenset:
 def _adds(ans: _Profile, new: frozenset) -> bool:
     """Does a source bring enough of its own: two items or more, not only names?
 
-    A second source that shares only "CNIL" and "Clearview" with the answer is a sentence that
+    A second source that shares only "the agency" and "Acme" with the answer is a sentence that
     mentions the same parties, not support.
     """
     return len(new) >= 2 and any(isinstance(x, float) or ans.weights.get(x, 0.0) < 2.0 for x in new)
@@ -739,14 +739,14 @@ _POSSESSIVE = re.compile(r"\b([A-Z][\w-]*|[a-z]+)(?:['’]s|s['’])\s+((?:[a-z]
 
 def _possessives(text: str):
     """Each possessive with what follows it: (match, owner, up to three following words), lower-case
-    ("Clearview's general counsel" → "clearview", ["general", "counsel"])."""
+    ("Acme's general counsel" → "acme", ["general", "counsel"])."""
     for m in _POSSESSIVE.finditer(text):
         yield m, m.group(1).lower().rstrip("s"), m.group(2).lower().split()
 
 
 def _owners(text: str) -> dict[str, set[str]]:
     """Each noun phrase after a possessive, with whose it is
-    ("Clearview's general counsel" → {"general": {"clearview"}, "general counsel": {"clearview"}, …})."""
+    ("Acme's general counsel" → {"general": {"acme"}, "general counsel": {"acme"}, …})."""
     out: dict[str, set[str]] = {}
     for _, owner, words in _possessives(text):
         for k in range(1, len(words) + 1):
@@ -756,7 +756,7 @@ def _owners(text: str) -> dict[str, set[str]]:
 
 def wrong_owner(sentence: str, sources: list[str]) -> list[str]:
     """The possessives of ``sentence`` that give a thing to someone its sources do not: "Plaintiffs'
-    general counsel is Thomas Mulcaire" against "Clearview's general counsel, Thomas Mulcaire". The
+    general counsel is Jane Roe" against "Acme's general counsel, Jane Roe". The
     longest phrase the sources give an owner decides; a phrase they never give one is not judged."""
     theirs: dict[str, set[str]] = {}
     for src in sources:
@@ -778,7 +778,7 @@ def better_record_lines(sentence: str, question: str, cited: list[str], block: l
     the lines of the block that fit the question better than the cited ones, best first; [] when
     the cited lines fit. A line fits better when it holds every word of the question the sentence
     repeats that the cited lines hold, and more: "Who is the magistrate judge?" answered with the
-    caption's "Judge Sharon Johnson Coleman" while "Magistrate Judge Maria Valdez" is the next line.
+    caption's "Judge Ann Smith" while "Magistrate Judge Ben Doe" is the next line.
     A line sharing none of the question's words with the cited ones is another kind of line (the
     signer's role beside the signer's name) and never fits better."""
     asked = set(tokenize(question)) & set(tokenize(sentence))

@@ -72,7 +72,7 @@ _PART = re.compile(r",?\s+(?:and|but)\s+(?=(?:how|what|which|who|whom|where|when
 
 
 def split_compound(question: str) -> list[str]:
-    """The parts of a question that asks two things ("Under which Illinois law is Clearview sued in
+    """The parts of a question that asks two things ("Under which Illinois law is Acme sued in
     the filings, and how does the article describe that law?"): each is searched on its own, so
     that one part's best passages do not crowd out the other's. A one-part question is itself."""
     pieces = [p.strip(" ,;") for p in _PART.split(question.strip())]
@@ -88,12 +88,12 @@ _NAME_RUN = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]
 
 def resolve_possessive(question: str, history: Sequence[tuple[str, str]]) -> str:
     """A follow-up's "their"/"its" made the one name the earlier question gives it: "Who is their
-    general counsel?" after "What safeguards has Clearview implemented…?" is asked as "Who is
-    Clearview's general counsel?" (the model had made it the plaintiffs'). Only when the earlier
+    general counsel?" after "What safeguards has Acme implemented…?" is asked as "Who is
+    Acme’s general counsel?" (the model had made it the plaintiffs'). Only when the earlier
     question names exactly one thing and no party: otherwise the question is left as it is."""
     if not history or not _POSSESSIVE_PRONOUN.search(question) or not is_follow_up(question) \
             or _NAME_RUN.search(question.strip()):
-        return question                   # its "its" may be its own name's ("What did Clearview say about its…")
+        return question                   # its "its" may be its own name's ("What did Acme say about its…")
     earlier = history[-1][0]
     names = {m.group() for m in _NAME_RUN.finditer(earlier.strip())}
     if len(names) != 1 or _PARTY.search(earlier):

@@ -121,7 +121,7 @@ _NOT_FACT = frozenset("""the a an it they in no yes because that this there thes
 
 
 def _fact_words(text: str) -> list[str]:
-    """Lower-case words with possessives and curly apostrophes normalised ("Clearview’s" → "clearview")."""
+    """Lower-case words with possessives and curly apostrophes normalised ("Acme’s" → "acme")."""
     text = re.sub(r"['’]s\b", "", text.replace("’", "'"))
     return re.findall(r"[a-z0-9]+(?:[-.'][a-z0-9]+)*", text.lower().replace(",", ""))
 

@@ -213,7 +213,7 @@ def asks_record(question: str) -> list[str]:
 
 def is_title(doc: Document, heading: str) -> bool:
     """A heading that names the document rather than argues anything: its title ("France fines
-    Clearview AI maximum possible for GDPR breaches • ProWellTech") or an all-capitals one
+    Acme fined maximum possible • Daily Ledger") or an all-capitals one
     ("PLAINTIFFS' REPLY IN SUPPORT OF … OBJECTIONS")."""
     letters = [c for c in heading if c.isalpha()]
     if letters and sum(c.isupper() for c in letters) / len(letters) > 0.8:
@@ -289,7 +289,7 @@ def select_evidence(hits: Sequence, terms: Sequence[str], idf: Callable[[str], f
     lex = []
     for h, i, s, _ in pool:
         # a sentence borrows half the lexical match of its neighbours: "the restricted committee
-        # decided to impose … 20 million euros" answers a question about the CNIL named just before
+        # decided to impose … 20 million euros" answers a question about the agency named just before
         near = [lexical(h, x) for x in h.chunk.sentences[max(0, i - 1):i + 2] if x is not s and x.kind != "heading"]
         lex.append(max(lexical(h, s), 0.5 * max(near, default=0.0)))
     sims = list(dense([(h.doc, s) for h, _, s, _ in pool])) if dense else None
@@ -312,7 +312,7 @@ def select_evidence(hits: Sequence, terms: Sequence[str], idf: Callable[[str], f
     scored.sort(key=lambda c: (-c[0], c[1]))
     if want:
         # a "how much" question gets at least one sentence holding an amount, if any chunk has one:
-        # "the restricted committee decided to impose … 20 million euros" names neither the CNIL nor
+        # "the restricted committee decided to impose … 20 million euros" names neither the agency nor
         # a fine, and a long lead paragraph had used the budget before it
         typed = next((k for k, c in enumerate(scored) if has_answer_type(c[2].doc.text[
             c[2].chunk.sentences[c[3]].start:c[2].chunk.sentences[c[3]].end], want)), None)
@@ -328,8 +328,8 @@ def select_evidence(hits: Sequence, terms: Sequence[str], idf: Callable[[str], f
         reach = neighbours if rank == 0 else 0
         # the sentence before is context only when this one leans on it: it opens with a word that
         # points back ("These subsidiaries…", "However, …") or its match was borrowed from it (the
-        # CNIL named just before "the restricted committee decided…"); else it only pushes the
-        # answer down ("Does Clearview have offshore subsidiaries?" got the patent sentence first)
+        # agency named just before "the restricted committee decided…"); else it only pushes the
+        # answer down ("Does Acme have offshore subsidiaries?" got the patent sentence first)
         back = reach if reach and (_LEANS_BACK.match(h.doc.text[s.start:s.end])
                                    or lexical(h, s) < 0.5 * max((lexical(h, x) for x in h.chunk.sentences[max(0, i - reach):i]),
                                                                 default=0.0)) else 0

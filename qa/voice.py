@@ -20,7 +20,7 @@ _SUBJECT = {
     "court": r"the\s+(?:district\s+)?court|the\s+judge|judge\s+\w+|the\s+order|the\s+opinion|the\s+ruling",
     "plaintiffs": r"(?:the\s+)?plaintiffs?|(?:the\s+)?plaintiffs[’']\s+(?:brief|reply|motion)|the\s+reply(?:\s+brief)?|the\s+brief",
     "defendants": r"(?:the\s+)?defendants?|(?:the\s+)?defendants[’']\s+(?:brief|response|motion)",
-    "outlet": r"the\s+(?:news\s+)?(?:article|report|story|outlet|piece)|prowelltech",
+    "outlet": r"the\s+(?:news\s+)?(?:article|report|story|outlet|piece)",
     "document": r"the\s+(?:document|memo|memorandum|letter|notice|file)",
 }
 _VERB = (r"(?:held|holds|found|finds|ruled|rules|stated|states|noted|notes|concluded|concludes|"
@@ -93,7 +93,7 @@ def give_voice(sentence: str, voices: list[str]) -> str:
     if re.match(r"(?:yes|no)\b", rest, re.IGNORECASE):
         return sentence
     conj = _CONJUNCTION.match(rest)
-    if conj:                                   # "But the CNIL…" -> "But according to the article, the CNIL…"
+    if conj:                                   # "But the agency…" -> "But according to the article, the agency…"
         acc = ACCORDING[voices[0]]
         return f"{conj.group(1)} {acc[0].lower()}{acc[1:]} {_decap(rest[conj.end():])}"
     return f"{ACCORDING[voices[0]]} {_decap(rest)}"
