@@ -74,6 +74,25 @@ eval: setup models ingest
 eval-save:
 	mkdir -p docs/eval && cp eval-out/summary.json eval-out/report.md eval-out/*.png docs/eval/
 
+## The filings test sets (issue 17): ingest the real filings into their own store (models shared
+## with .casefile, nothing rebuilt), then run the dev half and, when present, the held-out half.
+## `make eval-filings LIMIT=10 FILINGS=/path/to/corpus-filings`; tune on dev only.
+FILINGS ?= $(or $(CASEFILE_FILINGS),$(abspath $(wildcard $(CURDIR)/../../shared/corpus-filings)),/work/shared/corpus-filings)
+FILINGS_HOME := .casefile-filings
+LIMIT ?=
+filings_eval = CASEFILE_HOME=$(FILINGS_HOME) $(PY) -m qa.eval tests/data/filings-$(1).jsonl --out docs/eval/filings-$(1) \
+  $(if $(LIMIT),--limit $(LIMIT)) $(if $(wildcard docs/eval/filings-$(1)/summary.json),--baseline docs/eval/filings-$(1)/summary.json)
+
+.PHONY: eval-filings
+eval-filings: setup models
+	@test -d "$(FILINGS)" || { echo "No filings at $(FILINGS): pass FILINGS=/path/to/corpus-filings"; exit 2; }
+	@mkdir -p $(FILINGS_HOME)
+	@test -e $(FILINGS_HOME)/models || ln -sfn $(CURDIR)/.casefile/models $(FILINGS_HOME)/models
+	@# exit 1 means some files could not be used (those in unusable/ get their message); anything else stops here
+	CASEFILE_HOME=$(FILINGS_HOME) $(PY) -m ingest "$(FILINGS)" || [ $$? -eq 1 ]
+	$(call filings_eval,dev)
+	@if [ -f tests/data/filings-heldout.jsonl ]; then echo '$(call filings_eval,heldout)'; $(call filings_eval,heldout); fi
+
 bench: setup
 	$(PY) bench/ingest_bench.py
 
