@@ -378,7 +378,9 @@ def test_in_the_browser_ask_open_a_source_and_add_a_document(server, tmp_path):
         # the evaluation tab runs a small test set and shows the verdicts
         testset = tmp_path / "mini.jsonl"
         testset.write_text(json.dumps({"id": "m1", "question": "When is the mediation session scheduled?",
-                                       "reference": "March 3, 2027", "answerable": True}) + "\n"
+                                       "reference": "March 3, 2027",
+                                       "reference_contexts": [MEMO.split("\n\n")[2].strip()],
+                                       "answerable": True}) + "\n"
                            + "this line is not JSON\n", encoding="utf-8")
         page.get_by_role("tab", name="Evaluation").click()
         page.set_input_files("#cf-ev-file input[type=file]", str(testset))
