@@ -211,15 +211,26 @@ def _key(text: str) -> str:
 _UNSUPER = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
 
 
-def _repeated(pages: list[list[Line]], tolerance: float = 5.0) -> set[tuple[int, int]]:
-    """(page index, line index) of lines recurring at about the same height on many pages."""
+MARGIN = 0.15      # furniture lies in the top or bottom 15 % of the page,
+EDGE_ROWS = 4      # or in its first or last four rows
+
+
+def _repeated(pages: list[list[Line]], heights: list[float],
+              tolerance: float = 5.0) -> set[tuple[int, int]]:
+    """(page index, line index) of lines at the top or bottom of their pages that recur at about
+    the same height on at least 40 % of the pages (and two), compared with digits normalised."""
     n = len(pages)
     if n < 2:
         return set()
-    need = max(2, -(-2 * n // 5))          # 40 % of the pages, at least two
+    need = max(2, -(-2 * n // 5))
     by_key: dict[str, list[tuple[float, int, int]]] = defaultdict(list)
     for p, lines in enumerate(pages):
+        h = heights[p]
+        rows = sorted({ln.row for ln in lines})
+        edge = set(rows[:EDGE_ROWS]) | set(rows[-EDGE_ROWS:])
         for i, ln in enumerate(lines):
+            if MARGIN * h < ln.top and ln.bottom < (1 - MARGIN) * h and ln.row not in edge:
+                continue
             k = _key(ln.text)
             if k:
                 by_key[k].append((ln.top, p, i))
@@ -453,7 +464,7 @@ def layout(pages: list[PageWords]) -> list[PageText]:
     for page in pages:
         words = _drop_margin_numbers(page.words, page.width)
         page_lines.append(_lines(_rows(words)))
-    furniture = _repeated(page_lines)
+    furniture = _repeated(page_lines, [p.height for p in pages])
     kept: list[list[Line]] = []
     for p, lines in enumerate(page_lines):
         keep = [ln for i, ln in enumerate(lines) if (p, i) not in furniture]
