@@ -29,7 +29,7 @@ from .store import Store
 from .types import Document, DocumentMeta
 
 # Bump when cleaning/chunking/metadata change in a way that should re-ingest every document.
-PIPELINE_VERSION = "3"
+PIPELINE_VERSION = "4"   # 4: PDFs read by layout (ingest/pdf_layout.py)
 CATALOG_NAME = "catalog.yaml"
 IGNORED_NAMES = {CATALOG_NAME, "catalog.yml", "README.md", "readme.md"}
 
@@ -168,7 +168,7 @@ def context_label(meta: DocumentMeta, section: list[str]) -> str:
 def prepare(path: Path, settings: Settings, meta: DocumentMeta | None, digest: str) -> Document:
     source = source_name(path)
     raw = load(path, max_bytes=settings.max_file_bytes, source=source)
-    cleaned = clean(raw.text)
+    cleaned = clean(raw.text, notes=raw.notes)
     if not cleaned.text.strip():
         raise IngestError(source, "has no text after cleaning; check that it is the right file")
     if meta is None:
