@@ -171,7 +171,7 @@ def _sentence(text: str, pos: int, end: int, limit: int = 320) -> tuple[int, int
         s = lo + m.end()
     m = re.compile(r"(?<![A-Z])(?<!\b[A-Z][a-z])[.!?][\"”’)]?(?=\s|$)|\n\s*\n").search(text, end, min(len(text), end + limit))
     e = m.end() if m else min(len(text), end + limit)
-    if text[e - 1:e] == "\n":
+    if m and text[e - 1:e] == "\n":
         e = m.start()
     return _trim(text, s, e, " \t\n")
 
@@ -536,7 +536,8 @@ def extract_judges(text: str, head_end: int, panel_span: tuple[int, int] | None,
         m = rx.search(text, 0, head_end)
         if m:
             author = _clean_name(text, m.start("name"), m.end("name"))
-            if author:
+            if author:       # the span: the whole line that names the author
+                author = Span(author.value, min(author.start, m.start()), max(author.end, m.end()))
                 break
     pc = _PER_CURIAM.search(text, 0, head_end + 2000)
     if pc and not _inside_parens(text, pc.start(), 80) and not in_cite(pc.start()):
@@ -549,7 +550,7 @@ def extract_judges(text: str, head_end: int, panel_span: tuple[int, int] | None,
                 continue
             cand = _clean_name(text, m.start("name"), m.end("name"))
             if cand:
-                author = cand
+                author = Span(cand.value, cand.start, m.end())
                 break
     concurring, dissenting = [], []
     for rx in (_SEPARATE, _SEPARATE_BY):
@@ -691,20 +692,20 @@ _VERB = {"affirm": "affirmed", "reverse": "reversed", "remand": "remanded", "vac
          "grants": "granted", "modify": "modified", "affirms": "affirmed", "reverses": "reversed",
          "vacates": "vacated", "remands": "remanded", "dismisses": "dismissed", "modifies": "modified"}
 _W = "|".join(_DISPO_WORDS)
-_CAPS_DISPO = re.compile(r"(?<![A-Za-z])(?P<d>(?:" + _W + r")(?:\s+IN\s+PART)?(?:\s*(?:,|;|AND|&)\s*(?:"
+_CAPS_DISPO = re.compile(r"(?<![A-Za-z])(?P<d>(?:" + _W + r")(?:\s+IN\s+PART)?(?:\s*(?:,\s*(?:AND\s+)?|;\s*|AND\s+|&\s*)(?:"
                          + _W + r")(?:\s+IN\s+PART)?)*)(?![A-Za-z])")
 _MIXED = "|".join(w.capitalize() for w in _DISPO_WORDS)
-_SYNOPSIS = re.compile(r"(?:^|(?<=[.)]\s)|(?<=\n))(?P<d>(?:" + _MIXED + r")(?:\s+in\s+part)?(?:\s*(?:,|and)\s*(?:"
+_SYNOPSIS = re.compile(r"(?:^|(?<=[.)]\s)|(?<=\n))(?P<d>(?:" + _MIXED + r")(?:\s+in\s+part)?(?:\s*(?:,\s*(?:and\s+)?|and\s+)(?:"
                        + _W.lower() + r")(?:\s+in\s+part)?)*)\s+by\s+(?:published|unpublished)\s+"
                        r"(?:opinion|order)", re.I)
-_LINE_MIXED = re.compile(r"(?:^|\)\s|\n)\s*(?P<d>(?:" + _MIXED + r")(?:\s+in\s+Part)?(?:\s*(?:,|and)\s*(?:"
+_LINE_MIXED = re.compile(r"(?:^|\)\s|\n)\s*(?P<d>(?:" + _MIXED + r")(?:\s+in\s+Part)?(?:\s*(?:,\s*(?:and\s+)?|and\s+)(?:"
                          + _MIXED + r")(?:\s+in\s+Part)?)*)\s*(?:\n|$)", re.I)
 _WE = re.compile(r"\b(?:we|We)\s+(?:(?:now|therefore|thus|hereby|accordingly|will|must|shall|do|"
                  r"respectfully)\s+)*(?P<v>affirm|reverse|vacate|remand|dismiss|deny|grant|modify)\b"
                  r"(?P<more>(?:[^.;]{0,80}?\b(?:and|,)\s+(?:affirm|reverse|vacate|remand|dismiss|deny|grant|modify)\b)*)")
 _IS = re.compile(r"\b(?:judgment|order|decision|petition|appeal|motion|relief|request)\s+(?:of\s+the\s+[\w\s]{0,40}?)?"
                  r"(?:is|are|be)\s+(?:hereby\s+|therefore\s+|accordingly\s+)?"
-                 r"(?P<d>(?:" + _W.lower() + r")(?:\s+in\s+part)?(?:\s*(?:,|and)\s*(?:" + _W.lower()
+                 r"(?P<d>(?:" + _W.lower() + r")(?:\s+in\s+part)?(?:\s*(?:,\s*(?:and\s+)?|and\s+)(?:" + _W.lower()
                  + r")(?:\s+in\s+part)?)*)\b", re.I)
 _COURT_DOES = re.compile(r"\b(?:The|the|This|this)\s+Court\b[^.]{0,60}?\s(?P<v>denies|grants|dismisses|"
                          r"vacates|affirms|reverses|remands)\b")
@@ -887,3 +888,144 @@ def extract_record(text: str, pages: list[tuple[int, int, int]] | None = None,
         rec.date_filed = rec.date_filed or rec.date_decided
         rec.date_decided = None
     return rec
+
+
+# --- catalog values and the record's own passages ----------------------------------------------
+
+def apply_catalog(rec: Record, court: str = "", docket: str = "", date: str = "") -> Record:
+    """Values a user wrote in the catalog override the extracted ones (``source="catalog"``).
+    The span of the line where the text states the field, if one was found, is kept so that the
+    line stays quotable; without one the span is empty (0, 0)."""
+    if court:
+        old = rec.court
+        rec.court = Span(court, old.start if old else 0, old.end if old else 0, source="catalog")
+        rec.court_id = rec.court_id if old and old.value == court else ""
+    if docket:
+        main = [s for s in rec.docket if not s.role]
+        lower = [s for s in rec.docket if s.role]
+        s0 = main[0] if main else None
+        rec.docket = [Span(docket, s0.start if s0 else 0, s0.end if s0 else 0, source="catalog")] + lower
+    if date:
+        old = rec.date_decided or rec.date_filed
+        span = Span(date, old.start if old else 0, old.end if old else 0, source="catalog")
+        if rec.date_decided or not rec.date_filed:
+            rec.date_decided = span
+        else:
+            rec.date_filed = span
+    return rec
+
+
+# field -> the words a question about it uses (embedded and indexed with the record's passage)
+_ASKS = {
+    "court": "court: which court decided the case",
+    "docket": "docket number: case number",
+    "date_decided": "date decided: when the case was decided",
+    "date_filed": "date filed: when it was filed",
+    "panel": "panel: the judges who heard the case",
+    "author": "opinion author: who wrote the opinion",
+    "per_curiam": "per curiam: the opinion is the court's, not signed by one judge",
+    "concurring": "concurring opinion: which judge concurred",
+    "dissenting": "dissenting opinion: which judge dissented",
+    "parties": "parties: who the parties are",
+    "counsel": "counsel: the lawyers, attorneys for",
+    "disposition": "disposition: what the court did with the appeal or motion, the outcome",
+}
+RECORD_SECTION = "Case record"
+RECORD_KIND = "record"
+
+
+def record_passages(text: str, rec: Record, max_chars: int = 400) -> list[tuple[int, int, list[str]]]:
+    """The record's source lines as ``(start, end, [label, ...])`` passages of ``text``, sorted,
+    overlapping lines merged: the sentence or line around each value's span (the panel clause,
+    the author's line, the disposition line, each counsel line, the caption's parties)."""
+    items: list[tuple[int, int, str]] = []
+
+    def line(s: Span) -> tuple[int, int]:
+        if s.end - s.start >= 12 or s.end <= s.start:
+            return s.start, s.end
+        a, b = _sentence(text, s.start, s.end, limit=160)
+        return (a, b) if b - a <= max_chars else (s.start, s.end)
+
+    if rec.court and rec.court.end > rec.court.start:
+        items.append((rec.court.start, rec.court.end, _ASKS["court"] + f": {rec.court.value}"))
+    main = [s for s in rec.docket if not s.role and s.end > s.start]
+    if main:
+        items.append((main[0].start, main[0].end, _ASKS["docket"] + f": {main[0].value}"))
+    for name in ("date_decided", "date_filed", "author", "per_curiam"):
+        s = getattr(rec, name)
+        if s and s.end > s.start:
+            a, b = line(s) if name == "author" else (s.start, s.end)
+            items.append((a, b, _ASKS[name] + f": {s.value}"))
+    if rec.panel:
+        a, b = line(rec.panel[0])
+        b = max(b, rec.panel[-1].end)
+        if b - a <= max_chars:
+            items.append((a, b, _ASKS["panel"] + ": " + ", ".join(s.value for s in rec.panel)))
+    for name in ("concurring", "dissenting", "counsel"):
+        for s in getattr(rec, name):
+            if s.end > s.start:
+                label = _ASKS[name] + (f" {s.role}" if s.role else "") + f": {s.value}"
+                items.append((s.start, s.end, label[:200]))
+    if rec.parties:
+        a, b = rec.parties[0].start, rec.parties[-1].end
+        b = max(b, _ROLE.search(text, b, b + 60).end() if _ROLE.search(text, b, b + 60) else b)
+        if 0 < b - a <= max_chars:
+            items.append((a, b, _ASKS["parties"] + ": " + "; ".join(f"{s.role} {s.value}" for s in rec.parties)))
+    if rec.disposition:
+        s = rec.disposition[0]
+        items.append((s.start, s.end, _ASKS["disposition"] + f": {s.value}"))
+    items.sort()
+    merged: list[tuple[int, int, list[str]]] = []
+    for a, b, label in items:
+        if merged and a < merged[-1][1]:
+            pa, pb, labels = merged[-1]
+            merged[-1] = (pa, max(pb, b), labels + [label])
+        else:
+            merged.append((a, b, [label]))
+    return merged
+
+
+def record_chunks(doc_id: str, text: str, rec: Record, first_index: int, page_of=None,
+                  prefix: str = "") -> list:
+    """One small Chunk per record passage (``record_passages``): its text is the stored text's own
+    line, so a quote cut from it is verbatim; its ``context`` names the fields it states ("opinion
+    author: who wrote the opinion: ...") so that a question about them finds it. Section
+    ``RECORD_SECTION``, kind ``RECORD_KIND``; ids continue the document's chunk numbering."""
+    from .types import Chunk, Sentence
+
+    out = []
+    for k, (a, b, labels) in enumerate(record_passages(text, rec)):
+        i = first_index + k
+        head = f"{prefix}. " if prefix else ""
+        out.append(Chunk(id=f"{doc_id}:{i:05d}", doc_id=doc_id, index=i, start=a, end=b, text=text[a:b],
+                         section=[RECORD_SECTION], page_start=page_of(a) if page_of else None,
+                         page_end=page_of(max(a, b - 1)) if page_of else None,
+                         sentences=[Sentence(a, b)], kinds=[RECORD_KIND],
+                         context=f"{head}{RECORD_SECTION}: " + "; ".join(labels)))
+    return out
+
+
+def record_for(doc_id: str, text: str, pages, filename: str, meta, from_catalog: bool,
+               first_index: int, page_of=None, describe=None) -> tuple[Record, list]:
+    """What ingest stores: the record of a document (catalog values override it when the
+    document has a catalog entry; without one, the record's court, docket and date replace the
+    guessed ones in ``meta``, and are named in ``meta.inferred``) and its record chunks."""
+    rec = extract_record(text, pages, filename, meta.kind)
+    if from_catalog:
+        apply_catalog(rec, meta.court, meta.docket, meta.date)
+    else:
+        main = [s for s in rec.docket if not s.role]
+        for name, value in (("court", rec.court.value if rec.court else ""),
+                            ("docket", main[0].value if main else ""),
+                            ("date", rec.date.value if rec.date else "")):
+            if value:
+                setattr(meta, name, value)
+                if name not in meta.inferred:
+                    meta.inferred.append(name)
+    prefix = describe(meta) if describe else ""
+    return rec, record_chunks(doc_id, text, rec, first_index, page_of, prefix)
+
+
+def record_summary(doc) -> dict[str, str]:
+    """``Record.summary()`` of a stored Document (empty values when it has no record)."""
+    return Record.from_dict(getattr(doc, "record", None) or {}).summary()
