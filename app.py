@@ -32,6 +32,7 @@ from ingest.settings import Settings, SettingsError
 from ingest.types import Answer, Document
 from qa.engine import Engine, QuestionError
 from qa.export import answer_markdown, conversation_json, conversation_markdown
+from ingest.record import record_summary
 from qa.retrieve import Filters
 from qa.suggest import example_questions
 
@@ -238,9 +239,10 @@ def parse_date(value: str, end_of_period: bool, label: str) -> str:
     return v
 
 
-def make_filters(doc_ids, kinds, voices, date_from: str, date_to: str) -> Filters | None:
+def make_filters(doc_ids, kinds, voices, date_from: str, date_to: str, courts=(), dispositions=()) -> Filters | None:
     f = Filters(doc_ids=tuple(doc_ids or ()), kinds=tuple(kinds or ()), voices=tuple(voices or ()),
-                date_from=parse_date(date_from, False, "from"), date_to=parse_date(date_to, True, "to"))
+                date_from=parse_date(date_from, False, "from"), date_to=parse_date(date_to, True, "to"),
+                courts=tuple(courts or ()), dispositions=tuple(dispositions or ()))
     if f.date_from and f.date_to and f.date_from > f.date_to:
         raise QuestionError("The date range is empty: the “from” date is after the “to” date.")
     return f if f.active() else None
@@ -327,7 +329,10 @@ class Casefile:
                        for d in self.documents().values()), key=lambda x: x[0].lower())
 
     def facet(self, attr: str) -> list[tuple[str, str]]:
-        values = sorted({getattr(d.meta, attr) for d in self.documents().values() if getattr(d.meta, attr)})
+        """Filter choices: a metadata field's values, or (``disposition``) the records' dispositions."""
+        get = (lambda d: record_summary(d)["disposition"]) if attr == "disposition" else \
+            (lambda d: getattr(d.meta, attr))
+        values = sorted({get(d) for d in self.documents().values() if get(d)})
         labels = KIND_LABEL if attr == "kind" else VOICE_LABEL
         return [(labels.get(v, v), v) for v in values]
 
@@ -335,10 +340,11 @@ class Casefile:
         manifest = self.engine.index.store.manifest()
         rows = []
         for d in sorted(self.documents().values(), key=lambda d: (d.meta.date or "", d.meta.title)):
-            m = d.meta
+            m, rec = d.meta, record_summary(d)
             entry = manifest.entries.get(d.doc_id)
             rows.append([m.title or d.source, KIND_LABEL.get(m.kind, m.kind), VOICE_LABEL.get(m.voice, m.voice),
-                         m.court, m.date, m.docket, len(d.pages) or "", len(d.chunks), d.source,
+                         m.court, m.date, m.docket, rec["judges"], rec["disposition"],
+                         len(d.pages) or "", len(d.chunks), d.source,
                          ("inferred: " + ", ".join(m.inferred)) if m.inferred else "catalog",
                          entry.updated if entry else ""])
         return rows
@@ -583,13 +589,16 @@ def build(cf: Casefile) -> gr.Blocks:
                                                       elem_id="cf-export-md")
                             js_dl = gr.DownloadButton("Export JSON", size="sm", interactive=False,
                                                       elem_id="cf-export-json")
-                        with gr.Accordion("Filters: limit the question to some documents, kinds or dates",
+                        with gr.Accordion("Filters: limit the question to some documents, kinds, courts, dispositions or dates",
                                           open=False):
                             f_docs = gr.Dropdown(cf.doc_choices(), multiselect=True, label="Documents",
                                                  elem_id="cf-f-docs")
                             with gr.Row():
                                 f_kinds = gr.CheckboxGroup(cf.facet("kind"), label="Kind")
                                 f_voices = gr.CheckboxGroup(cf.facet("voice"), label="Whose words")
+                            with gr.Row():
+                                f_courts = gr.CheckboxGroup(cf.facet("court"), label="Court")
+                                f_dispo = gr.CheckboxGroup(cf.facet("disposition"), label="Disposition")
                             with gr.Row():
                                 f_from = gr.Textbox(label="From date", placeholder="YYYY or YYYY-MM-DD")
                                 f_to = gr.Textbox(label="To date", placeholder="YYYY or YYYY-MM-DD")
@@ -599,7 +608,8 @@ def build(cf: Casefile) -> gr.Blocks:
             with gr.Tab("Documents", id="documents"):
                 docs_table = gr.Dataframe(
                     value=cf.table(), interactive=False, wrap=True, elem_id="cf-docs",
-                    headers=["Title", "Kind", "Whose words", "Court / outlet", "Date", "Docket", "Pages",
+                    headers=["Title", "Kind", "Whose words", "Court / outlet", "Date", "Docket", "Judges",
+                             "Disposition", "Pages",
                              "Passages", "File", "Metadata", "Ingested"])
                 with gr.Row():
                     with gr.Column():
@@ -634,10 +644,10 @@ def build(cf: Casefile) -> gr.Blocks:
                 ev_files = gr.File(label="Results", file_count="multiple", interactive=False)
 
         # --- asking ---------------------------------------------------------------------------
-        def on_ask(q, turns, sess, docs, kinds, voices, dfrom, dto):
+        def on_ask(q, turns, sess, docs, kinds, voices, dfrom, dto, courts=(), dispositions=()):
             q = q or ""
             try:
-                filters = make_filters(docs, kinds, voices, dfrom, dto)
+                filters = make_filters(docs, kinds, voices, dfrom, dto, courts, dispositions)
             except QuestionError as exc:
                 bad = turns + [Turn(question=q or "(no question)", error=str(exc))]
                 yield conversation_html(bad, cf.texts(turns)), turns, q, gr.skip(), gr.skip()
@@ -653,7 +663,7 @@ def build(cf: Casefile) -> gr.Blocks:
             yield (conversation_html(shown, cf.texts(shown)), shown, "",
                    gr.DownloadButton(value=md, interactive=True), gr.DownloadButton(value=js, interactive=True))
 
-        ask_inputs = [question, turns_state, session, f_docs, f_kinds, f_voices, f_from, f_to]
+        ask_inputs = [question, turns_state, session, f_docs, f_kinds, f_voices, f_from, f_to, f_courts, f_dispo]
         ask_outputs = [conv, turns_state, question, md_dl, js_dl]
         for trigger in (question.submit, ask_btn.click):
             trigger(on_ask, ask_inputs, ask_outputs, concurrency_limit=1, concurrency_id="model",
@@ -702,9 +712,10 @@ def build(cf: Casefile) -> gr.Blocks:
             choices = cf.doc_choices()
             return (cf.table(), gr.Dropdown(choices=choices, value=None), gr.Dropdown(choices=choices),
                     gr.CheckboxGroup(choices=cf.facet("kind")), gr.CheckboxGroup(choices=cf.facet("voice")),
+                    gr.CheckboxGroup(choices=cf.facet("court")), gr.CheckboxGroup(choices=cf.facet("disposition")),
                     cf.status_html())
 
-        doc_outputs = [docs_table, del_choice, f_docs, f_kinds, f_voices, status]
+        doc_outputs = [docs_table, del_choice, f_docs, f_kinds, f_voices, f_courts, f_dispo, status]
 
         def on_add(files, progress=gr.Progress(track_tqdm=True)):
             if not files:
@@ -777,7 +788,8 @@ def build(cf: Casefile) -> gr.Blocks:
             f = filters or {}
             try:
                 flt = make_filters(f.get("documents"), f.get("kinds"), f.get("voices"),
-                                   f.get("date_from", ""), f.get("date_to", ""))
+                                   f.get("date_from", ""), f.get("date_to", ""), f.get("courts"),
+                                   f.get("dispositions"))
                 turns: list[tuple[str, str]] = []
                 for h in history or []:
                     turns.append((h, cf.engine.answer(h, turns).answer))
@@ -791,11 +803,12 @@ def build(cf: Casefile) -> gr.Blocks:
             """The documents in the store with their metadata and passage counts."""
             return [{"doc_id": d.doc_id, "source": d.source, "title": d.meta.title, "kind": d.meta.kind,
                      "voice": d.meta.voice, "court": d.meta.court, "date": d.meta.date,
-                     "docket": d.meta.docket, "passages": len(d.chunks)} for d in cf.documents().values()]
+                     "docket": d.meta.docket, "passages": len(d.chunks), "record": d.record}
+                    for d in cf.documents().values()]
 
         gr.api(documents, api_name="documents")
-        demo.load(lambda: (cf.status_html(), *refreshed()[:5]), None,
-                  [status, docs_table, del_choice, f_docs, f_kinds, f_voices], api_visibility="private", queue=False)
+        demo.load(lambda: (cf.status_html(), *refreshed()[:7]), None,
+                  [status, docs_table, del_choice, f_docs, f_kinds, f_voices, f_courts, f_dispo], api_visibility="private", queue=False)
     return demo
 
 

@@ -22,6 +22,7 @@ from .chunk import chunk_document
 from .clean import clean
 from .errors import CasefileError, IngestError
 from .legal import citation_tokenizer, extract_authorities_doc
+from .record import record_for
 from .loaders import SUPPORTED, load
 from .manifest import OK, Entry
 from .settings import REPO_ROOT, Settings
@@ -29,7 +30,7 @@ from .store import Store
 from .types import Document, DocumentMeta
 
 # Bump when cleaning/chunking/metadata change in a way that should re-ingest every document.
-PIPELINE_VERSION = "4"   # 4: PDFs read by layout (ingest/pdf_layout.py)
+PIPELINE_VERSION = "5"   # 4: PDFs read by layout (ingest/pdf_layout.py); 5: a filing's record and its passages
 CATALOG_NAME = "catalog.yaml"
 IGNORED_NAMES = {CATALOG_NAME, "catalog.yml", "README.md", "readme.md"}
 
@@ -171,6 +172,7 @@ def prepare(path: Path, settings: Settings, meta: DocumentMeta | None, digest: s
     cleaned = clean(raw.text, notes=raw.notes)
     if not cleaned.text.strip():
         raise IngestError(source, "has no text after cleaning; check that it is the right file")
+    from_catalog = meta is not None
     if meta is None:
         meta = catalog_mod.infer_meta(cleaned.text, path.name, raw.meta)
     pages = map_pages(raw.pages, cleaned.offsets, len(cleaned.text))
@@ -195,8 +197,12 @@ def prepare(path: Path, settings: Settings, meta: DocumentMeta | None, digest: s
     for chunk, auths in zip(chunks, extract_authorities_doc(cleaned.text, spans, tokenizer)):
         chunk.authorities = auths
         chunk.context = context_label(meta, chunk.section)
+    # the filing's own record (court, docket, dates, judges, disposition) and its source lines as chunks
+    record, record_chunks = record_for(doc_id, cleaned.text, pages, path.name, meta, from_catalog,
+                                       len(chunks), page_of if pages else None, catalog_mod.describe)
     return Document(doc_id=doc_id, source=source, content_hash=digest, fmt=raw.fmt, meta=meta,
-                    text=cleaned.text, pages=pages, chunks=chunks, warnings=list(raw.warnings))
+                    text=cleaned.text, pages=pages, chunks=chunks + record_chunks,
+                    warnings=list(raw.warnings), record=record.to_dict())
 
 
 # --- the run --------------------------------------------------------------------------------

@@ -115,6 +115,7 @@ class Document:
     pages: list[tuple[int, int, int]]   # (page, start, end) in the stored text
     chunks: list[Chunk]
     warnings: list[str] = field(default_factory=list)
+    record: dict[str, Any] = field(default_factory=dict)   # ingest.record.Record.to_dict()
 
     def page_at(self, offset: int) -> int | None:
         for number, start, end in self.pages:

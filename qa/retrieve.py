@@ -19,6 +19,7 @@ from pydantic import ConfigDict
 
 from ingest.bm25 import BM25, tokenize
 from ingest.manifest import atomic_write_bytes
+from ingest.record import record_summary
 from ingest.settings import Settings
 from ingest.store import Store
 from ingest.types import Chunk, Document
@@ -32,16 +33,20 @@ BM25_FORMAT = 3                     # bump when tokenize() changes: the index is
 
 @dataclass(frozen=True)
 class Filters:
-    """Limit a question to some documents, kinds, voices or a date range (ISO dates)."""
+    """Limit a question to some documents, kinds, voices, courts, dispositions (the document's
+    record) or a date range (ISO dates)."""
 
     doc_ids: tuple[str, ...] = ()
     kinds: tuple[str, ...] = ()
     voices: tuple[str, ...] = ()
     date_from: str = ""
     date_to: str = ""
+    courts: tuple[str, ...] = ()
+    dispositions: tuple[str, ...] = ()
 
     def active(self) -> bool:
-        return bool(self.doc_ids or self.kinds or self.voices or self.date_from or self.date_to)
+        return bool(self.doc_ids or self.kinds or self.voices or self.date_from or self.date_to
+                    or self.courts or self.dispositions)
 
     def allows(self, doc: Document) -> bool:
         m = doc.meta
@@ -50,6 +55,10 @@ class Filters:
         if self.kinds and m.kind not in self.kinds:
             return False
         if self.voices and m.voice not in self.voices:
+            return False
+        if self.courts and m.court not in self.courts:
+            return False
+        if self.dispositions and record_summary(doc)["disposition"] not in self.dispositions:
             return False
         if (self.date_from or self.date_to) and not m.date:
             return False
