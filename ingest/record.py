@@ -250,6 +250,10 @@ def extract_dates(text: str, head_end: int, cited: list[tuple[int, int]]) -> tup
             # between a label and its date: nothing, or a court's name ("FILED U.S. Court of Appeals")
             if re.search(r";|\b(?!(?:of|for|the|and|on)\b)[a-z]{2,}", gap):
                 continue
+            # other words between them are a court's name or nothing: a table's header row
+            # ("Date Filed  Doc. No.  Docket Text  10/30/2015") is not a label and its date
+            if re.search(r"[A-Za-z]{2,}", gap) and not _COURT_WORD.search(gap):
+                continue
             label = m.group("label")
             if in_cite(m.start("date")) or not label[:1].isupper() or not label.replace(" ", "").isupper() and \
                     re.search(r"\b[a-z]+[ \t]*$", text[max(0, m.start() - 20):m.start()]):
@@ -415,7 +419,7 @@ _TITLE_WORDS = {"chief", "circuit", "district", "senior", "judge", "judges", "un
                 "administrative", "law", "members", "member", "panel", "appeals", "board"}
 _SUFFIX = re.compile(r"^(?:Jr|Sr|II|III|IV)\.?$", re.I)
 _PLACES = re.compile(r"\bDistrict\s+of\b|\bsitting\b", re.I)
-_NAME = r"[A-Z][A-Za-z.'’\-]*(?:\s+[A-Z][A-Za-z.'’\-]*){0,4}(?:,\s*(?:Jr\.|Sr\.|II|III|IV)(?![A-Za-z]))?"
+_NAME = r"[A-Z][A-Za-z.'’\-]*(?:(?:[ \t]+|[ \t]*\n(?![ \t]*\n)[ \t]*)[A-Z][A-Za-z.'’\-]*){0,4}(?:,\s*(?:Jr\.|Sr\.|II|III|IV)(?![A-Za-z]))?"
 
 
 def _names_in(text: str, start: int, end: int) -> list[Span]:
@@ -511,8 +515,8 @@ def _clean_name(text: str, s: int, e: int) -> Span | None:
         s += m.end()
         piece = text[s:e]
         m = cut.search(piece)
-    s, e = _trim(text, s, e, " \t\n,")
-    e = _keep_period(text, s, e) if text[e - 1:e] != "." else e
+    s, e = _trim(text, s, e, " \t\n,.")
+    e = _keep_period(text, s, e)        # "Ralph R." keeps its period, "BROWN." (a sentence's end) not
     value = _squash(text[s:e])
     words = value.split()
     while words and words[0].lower().strip(".,") in _TITLE_WORDS | _DOC_TITLE:
