@@ -84,10 +84,16 @@ class OpenAIServerBackend:
         self.url = self.base if self.base.endswith("/v1") else self.base + "/v1"
         self.model = settings.llm_api_model
         self._model_known = self.model != "default"
-        self.name = f"{self.model} @ {self.base}"
         self.api_key = os.environ.get("CASEFILE_LLM_API_KEY", "")
         # a request queued behind other users' answers on a busy server waits this long for its first byte
         self.timeout = float(os.environ.get("CASEFILE_LLM_TIMEOUT", "600") or 600)
+
+    @property
+    def name(self) -> str:
+        """The model as the server names it (asked once), and where it runs."""
+        if not self._model_known:
+            self._discover_model()
+        return f"{self.model} @ {self.base}"
 
     def _headers(self) -> dict:
         headers = {"Content-Type": "application/json", "Accept": "text/event-stream"}
@@ -117,21 +123,21 @@ class OpenAIServerBackend:
                           f"{': ' + body if body else ''}). {hint}")
 
     def _discover_model(self) -> None:
-        """Use the server's first model when none is named (once; any failure keeps ``default``)."""
-        self._model_known = True
+        """Use the server's first model when none is named: asked once it answers (a server
+        without a model list keeps ``default``); an unreachable server is asked again next time."""
         req = urllib.request.Request(f"{self.url}/models", headers=self._headers())
         try:
             with urllib.request.urlopen(req, timeout=10) as resp:
                 ids = [m.get("id") for m in json.load(resp).get("data", []) if m.get("id")]
         except urllib.error.HTTPError:
-            return
+            ids = []
         except (urllib.error.URLError, OSError) as exc:
             raise self._unreachable(exc) from exc
         except (ValueError, AttributeError, TypeError):
-            return
+            ids = []
+        self._model_known = True
         if ids and self.model not in ids:
             self.model = ids[0]
-            self.name = f"{self.model} @ {self.base}"
 
     def stream(self, messages: list[dict], max_tokens: int) -> Iterator[str]:
         if not self._model_known:
