@@ -15,12 +15,10 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -31,43 +29,12 @@ from ingest.settings import REPO_ROOT, Settings
 from ingest.store import Store
 from qa.llm import OpenAIServerBackend
 
+from bench.servers import CHROMA_BIN, free_port, start_chroma, start_model_server
+
 from .conftest import ARTICLE, CORPUS, ORDER
 
-CHROMA_BIN = Path(sys.executable).with_name("chroma")
 SERVER_MODULES = ("llama_cpp.server", "fastapi", "uvicorn", "sse_starlette", "starlette_context",
                   "pydantic_settings")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_until_up(url: str, proc: subprocess.Popen, log: Path, timeout: float, what: str) -> None:
-    deadline = time.time() + timeout
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=5) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            pass
-        if proc.poll() is not None or time.time() > deadline:
-            proc.kill()
-            proc.wait(timeout=10)
-            raise RuntimeError(f"{what} did not start within {timeout:.0f} s:\n{log.read_text(errors='replace')[-3000:]}")
-        time.sleep(0.5)
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
@@ -75,17 +42,9 @@ def chroma_url(tmp_path_factory):
     """`chroma run` (chromadb's own CLI, in the virtualenv) on a free loopback port, telemetry off."""
     if not CHROMA_BIN.exists():
         pytest.skip(f"the Chroma server command is missing ({CHROMA_BIN}); `make setup` installs chromadb")
-    base = tmp_path_factory.mktemp("chroma")
-    port = _free_port()
-    log = base / "chroma.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen([str(CHROMA_BIN), "run", "--path", str(base / "db"), "--host", "127.0.0.1",
-                                 "--port", str(port)], stdout=out, stderr=subprocess.STDOUT,
-                                env=dict(os.environ, ANONYMIZED_TELEMETRY="False"))
-    url = f"http://127.0.0.1:{port}"
-    _wait_until_up(f"{url}/api/v2/heartbeat", proc, log, 60, "the Chroma server")
-    yield url
-    _stop(proc)
+    server = start_chroma(tmp_path_factory.mktemp("chroma"))
+    yield server.url
+    server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -98,19 +57,9 @@ def llm_url(tmp_path_factory):
                     f"them (requirements-dev.txt)")
     from ingest.models import smollm2_path
 
-    gguf = smollm2_path()
-    base = tmp_path_factory.mktemp("llm")
-    port = _free_port()
-    log = base / "llm.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(gguf),
-                                 "--model_alias", "smollm2", "--host", "127.0.0.1", "--port", str(port),
-                                 "--n_ctx", "4096", "--n_threads", "2", "--interrupt_requests", "False"],
-                                stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    _wait_until_up(f"{url}/v1/models", proc, log, 120, "the model server")
-    yield url
-    _stop(proc)
+    server = start_model_server(smollm2_path(), tmp_path_factory.mktemp("llm"), threads=2, alias="smollm2")
+    yield server.url
+    server.stop()
 
 
 def _server_env(home: Path, chroma_url: str, llm_url: str, **extra: str) -> dict:
@@ -213,13 +162,13 @@ def test_a_refused_request_and_an_absent_server_say_what_to_do(fake_server):
     _Fake.routes = {"/v1/chat/completions": (404, "application/json", b'{"error": "model not found"}')}
     with pytest.raises(ModelError, match=r"HTTP 404.*model not found.*CASEFILE_LLM_API_MODEL"):
         list(OpenAIServerBackend(Settings(llm_url=url, llm_api_model="m")).stream(MSG, 20))
-    gone = f"http://127.0.0.1:{_free_port()}"
+    gone = f"http://127.0.0.1:{free_port()}"
     with pytest.raises(ModelError, match="Cannot reach the model server.*CASEFILE_LLM_URL"):
         list(OpenAIServerBackend(Settings(llm_url=gone)).stream(MSG, 20))
 
 
 def test_an_absent_chroma_server_gets_a_clear_message(tmp_path):
-    s = Settings(home=tmp_path / "home", chroma_url=f"http://127.0.0.1:{_free_port()}")
+    s = Settings(home=tmp_path / "home", chroma_url=f"http://127.0.0.1:{free_port()}")
     with pytest.raises(StoreError, match="Cannot reach the Chroma server.*chroma run"):
         Store(s).collection
 
