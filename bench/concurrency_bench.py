@@ -9,12 +9,13 @@ question of the project's test set to the ``/ask`` endpoint at the same instant,
 every answer. Modes:
 
 - ``embedded``: the app with its own model (llama-cpp-python in the app process) and an embedded
-  Chroma: one answer is written at a time (``CASEFILE_LLM_CONCURRENCY``: 1).
+  Chroma: one answer is written at a time.
 - ``server``: a Chroma server (``chroma run``) and llama-cpp-python's OpenAI-compatible server,
-  the app answering 8 questions at once (``answer_slots``) while the server writes one at a time.
+  which writes one answer at a time; the app answers ``--slots`` questions at once (default 1).
 - ``server-workers``: the same with ``--workers`` copies of the model server behind one port
-  (uvicorn workers, the cores split between them): what a model server that writes several
-  answers at once changes. llama-cpp-python's server has no parallel slots of its own.
+  (uvicorn workers, the cores split between them) and the app answering as many at once: what a
+  model server that writes several answers at once changes. llama-cpp-python's server has no
+  parallel slots of its own.
 
 One JSON line per mode: errors (a request that failed), answers not written by the model
 (``not_generated``: the model failed and passages were shown instead), abstentions, and the
@@ -118,7 +119,8 @@ def run_mode(mode: str, args, gguf: Path, model_label: str, questions: list[str]
             workers = args.workers if mode == "server-workers" else 1
             servers.append(start_chroma(work / "chroma"))
             servers.append(start_model_server(gguf, work, workers=workers, threads=args.threads))
-            env.update(CASEFILE_CHROMA_URL=servers[0].url, CASEFILE_LLM_URL=servers[1].url)
+            env.update(CASEFILE_CHROMA_URL=servers[0].url, CASEFILE_LLM_URL=servers[1].url,
+                       CASEFILE_LLM_CONCURRENCY=str(workers if mode == "server-workers" else args.slots))
         ingest(env)
         from ingest.settings import Settings
 
@@ -141,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model", default="qwen2.5-1.5b", help="qwen2.5-1.5b (default), smollm2, or a .gguf path")
     ap.add_argument("--modes", nargs="+", default=list(MODES), choices=MODES)
     ap.add_argument("--workers", type=int, default=2, help="model server copies in server-workers mode")
+    ap.add_argument("--slots", type=int, default=1, help="questions the app answers at once in server mode")
     ap.add_argument("--threads", type=int, default=0, help="model threads in all (default: all cores)")
     ap.add_argument("--testset", type=Path, default=ROOT / "tests" / "data" / "testset.jsonl")
     args = ap.parse_args(argv)
