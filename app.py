@@ -666,7 +666,7 @@ def build(cf: Casefile) -> gr.Blocks:
         ask_inputs = [question, turns_state, session, f_docs, f_kinds, f_voices, f_from, f_to, f_courts, f_dispo]
         ask_outputs = [conv, turns_state, question, md_dl, js_dl]
         for trigger in (question.submit, ask_btn.click):
-            trigger(on_ask, ask_inputs, ask_outputs, concurrency_limit=1, concurrency_id="model",
+            trigger(on_ask, ask_inputs, ask_outputs, concurrency_limit=cf.settings.answer_slots, concurrency_id="model",
                     show_progress="full", show_progress_on=[conv], api_visibility="private")
 
         def on_new():
@@ -797,7 +797,7 @@ def build(cf: Casefile) -> gr.Blocks:
             except CasefileError as exc:
                 raise gr.Error(str(exc)) from exc
 
-        gr.api(ask, api_name="ask", concurrency_limit=1, concurrency_id="model")
+        gr.api(ask, api_name="ask", concurrency_limit=cf.settings.answer_slots, concurrency_id="model")
 
         def documents() -> list[dict]:
             """The documents in the store with their metadata and passage counts."""

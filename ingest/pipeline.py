@@ -28,6 +28,7 @@ from .manifest import OK, Entry
 from .settings import REPO_ROOT, Settings
 from .store import Store
 from .types import Document, DocumentMeta
+from .writelock import writing
 
 # Bump when cleaning/chunking/metadata change in a way that should re-ingest every document.
 PIPELINE_VERSION = "5"   # 4: PDFs read by layout (ingest/pdf_layout.py); 5: a filing's record and its passages
@@ -224,12 +225,19 @@ def run(paths: Iterable[Path] | None = None, *, rebuild: bool = False, check: bo
     """Ingest ``paths`` (files or folders; default: the corpus folder) into the store.
 
     ``check`` compares every document's vectors and stored text with the manifest and repairs
-    what disagrees (done anyway after an interrupted run)."""
+    what disagrees (done anyway after an interrupted run). Another process writing to the same
+    store is waited for (``writelock``)."""
+    settings = settings or Settings.from_env()
+    say = log or (lambda msg: print(msg, file=sys.stderr))
+    with writing(settings.home, say):
+        return _run(paths, rebuild, check, settings, embedder, progress, say)
+
+
+def _run(paths, rebuild: bool, check: bool, settings: Settings, embedder, progress: bool,
+         say: Callable[[str], None]) -> Report:
     from .embed import Embedder
 
     t0 = time.perf_counter()
-    settings = settings or Settings.from_env()
-    say = log or (lambda msg: print(msg, file=sys.stderr))
     embedder = embedder or Embedder.shared()
     store = Store(settings)
     report = Report()
@@ -344,15 +352,16 @@ def remove_document(doc_id: str, settings: Settings | None = None) -> Entry:
     from .errors import StoreError
 
     store = Store(settings or Settings.from_env())
-    manifest = store.manifest()
-    entry = manifest.entries.get(doc_id)
-    if entry is None:
-        raise StoreError(f"No document {doc_id!r} in the store at {store.home}; it may have been "
-                         f"deleted already. Reload the document list.")
-    store.remove(manifest, doc_id)
-    manifest.info[EXCLUDED] = sorted(set(manifest.info.get(EXCLUDED, [])) | {entry.path})
-    manifest.save()
-    return entry
+    with writing(store.home):
+        manifest = store.manifest()
+        entry = manifest.entries.get(doc_id)
+        if entry is None:
+            raise StoreError(f"No document {doc_id!r} in the store at {store.home}; it may have been "
+                             f"deleted already. Reload the document list.")
+        store.remove(manifest, doc_id)
+        manifest.info[EXCLUDED] = sorted(set(manifest.info.get(EXCLUDED, [])) | {entry.path})
+        manifest.save()
+        return entry
 
 
 def _gone(manifest, files: list[Path], roots: list[Path]) -> list:

@@ -49,6 +49,7 @@ class Settings:
     model: str = "qwen2.5-1.5b"     # qwen2.5-1.5b | smollm2 | a path to any .gguf file
     llm_url: str = ""               # an OpenAI-compatible server (llama.cpp, Ollama, vLLM)
     llm_api_model: str = "default"  # the model name to send to that server
+    llm_concurrency: int = 1        # questions answered at once: set it to a model server's parallel slots
     n_ctx: int = 4096
     max_tokens: int = 200
     threads: int = 0                # 0 = all cores
@@ -71,6 +72,14 @@ class Settings:
     @property
     def models_dir(self) -> Path:
         return self.home / "models"
+
+    @property
+    def answer_slots(self) -> int:
+        """How many questions one app answers at once. A local model writes one answer at a time,
+        and so does llama-cpp-python's server; a server with parallel slots (vLLM, llama.cpp's
+        ``--parallel N``, several server workers) can take that many (bench/concurrency_bench.py:
+        8 at once against a one-at-a-time server made every wait 3x longer on 2 cores)."""
+        return max(1, self.llm_concurrency)
 
     @property
     def max_file_bytes(self) -> int:
