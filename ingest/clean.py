@@ -14,12 +14,10 @@ comes from raw index ``r + k``. That keeps the work linear and avoids per-charac
 """
 from __future__ import annotations
 
-import bisect
 import gc
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterable
 
 from .types import Block, Cleaned
 
@@ -38,6 +36,9 @@ _CLOSING_HASHES = re.compile(r"[ \t]+#+[ \t]*$")
 _QUOTE_MARK = re.compile(r"(?:>[ \t]?)+")
 _BULLET = re.compile(r"([-*+•▪◦‣])[ \t]+(?=\S)")
 _LEADING_WS = re.compile(r"[ \t\u00a0]+")
+_PAGE_FURNITURE = re.compile(
+    r"^(?:(?:Page[ \t]+)?\d{1,4}(?:[ \t]+of[ \t]+\d{1,4})?|-[ \t]*\d{1,4}[ \t]*-"
+    r"|Case:?[ \t]+\S+[ \t]+Document[ \t#:]+\d+.*Page(?:[ \t]+ID)?[ \t#:]*\d+.*)$")
 
 # --- inline markup ----------------------------------------------------------------------------
 
@@ -185,7 +186,6 @@ class _Block:
     level: int = 0
     label: str = ""
     weak: bool = False      # heading only by its numbering (may still be mended away)
-    note: bool = False      # the loader says it is a footnote (RawDocument.notes)
 
     @property
     def text(self) -> str:
@@ -284,7 +284,6 @@ def _line(raw: str, a: int, b: int, nl: int) -> tuple[int, _Line | None]:
 
 
 _FN_START = re.compile(r"^[⁰¹²³⁴⁵⁶⁷⁸⁹]+\s*\S")
-_NOTE_LABEL = re.compile(r"^(?:[⁰¹²³⁴⁵⁶⁷⁸⁹]+|\d{1,3}(?=\s)|[*†‡]+)")
 _FN_PLAIN = re.compile(r"^(\d{1,3})\s+\S|^\[\^?(\d{1,3})\]:?\s+\S")
 
 
@@ -443,8 +442,6 @@ def _classify(blocks: list[_Block]) -> None:
     if blocks and _COURTISH.search(blocks[0].text):
         while i < n and i < 20:
             blk = blocks[i]
-            if blk.note:
-                break
             t = blk.text
             heading_like = blk.strong_whole or blk.md_level or _all_caps(t)
             if len(_words(t)) > 60:
@@ -453,8 +450,7 @@ def _classify(blocks: list[_Block]) -> None:
                 break                                   # the document's title
             blk.kind = "caption"
             i += 1
-        if i < n and blocks[i].kind != "caption" and not blocks[i].note \
-                and len(_words(blocks[i].text)) <= 60:
+        if i < n and blocks[i].kind != "caption" and len(_words(blocks[i].text)) <= 60:
             title = blocks[i]
             if title.strong_whole or title.md_level or _all_caps(title.text):
                 title.kind, title.level = "heading", 1
@@ -476,11 +472,6 @@ def _classify(blocks: list[_Block]) -> None:
     fn_zone = False
     for blk in blocks[i:]:
         t = blk.text
-        if blk.note:                                 # known from the layout
-            blk.kind = "footnote"
-            label = _NOTE_LABEL.match(t)
-            blk.label = label.group().translate(_FROM_SUP) if label else ""
-            continue
         # footnotes
         m = _FN_START.match(t)
         mp = _FN_PLAIN.match(t) if (blk.after_rule or fn_zone) else None
@@ -579,9 +570,6 @@ def _mend(blocks: list[_Block]) -> tuple[list[_Block], list[_Block]]:
     notes: list[_Block] = []
     for blk in blocks:
         if blk.kind == "footnote":
-            if blk.note and not blk.label and notes and notes[-1].note:
-                notes[-1].lines.extend(blk.lines)    # a note continued from the page before
-                continue
             notes.append(blk)
             continue
         if body and _should_join(body[-1], blk):
@@ -649,27 +637,10 @@ def gc_paused():
             gc.enable()
 
 
-def _mark_notes(blocks: list[_Block], notes) -> None:
-    """Mark the blocks that start inside one of the raw ``notes`` ranges."""
-    spans = sorted(notes)
-    if not spans:
-        return
-    starts = [a for a, _ in spans]
-    for blk in blocks:
-        k = bisect.bisect_right(starts, blk.first.raw_start) - 1
-        if k >= 0 and blk.first.raw_start < spans[k][1]:
-            blk.note = True
-
-
-def clean(raw: str, notes: Iterable[tuple[int, int]] = ()) -> Cleaned:
-    """Clean the raw text of one document. Pure; linear in the size of ``raw``.
-
-    ``notes``: raw ``(start, end)`` ranges known to be footnotes (a PDF's layout): their
-    blocks become footnotes, kept after the body; one with no label of its own continues the
-    note before it."""
+def clean(raw: str) -> Cleaned:
+    """Clean the raw text of one document. Pure; linear in the size of ``raw``."""
     with gc_paused():
         blocks = _group_blocks(raw)
-        _mark_notes(blocks, notes)
         _classify(blocks)
         body, notes = _mend(blocks)
         return _render(body, notes, len(raw))

@@ -272,8 +272,9 @@ def join_pages(texts: list[str]) -> tuple[str, list[tuple[int, int, int]]]:
 # --- PDF -------------------------------------------------------------------------------------
 
 @contextmanager
-def _quiet_pypdf(names: tuple[str, ...] = ("pypdf", "pdfminer", "pdfplumber")) -> Iterator[list[str]]:
-    """Keep the PDF libraries' log noise off the console for the duration; collect it instead."""
+def _quiet_pypdf() -> Iterator[list[str]]:
+    """Keep pypdf's log noise off the console for the duration; collect it instead."""
+    logger = logging.getLogger("pypdf")
     messages: list[str] = []
 
     class _Collect(logging.Handler):
@@ -284,20 +285,16 @@ def _quiet_pypdf(names: tuple[str, ...] = ("pypdf", "pdfminer", "pdfplumber")) -
                 pass
 
     handler = _Collect(level=logging.DEBUG)
-    saved = []
-    for name in names:
-        logger = logging.getLogger(name)
-        saved.append((logger, logger.level, logger.propagate))
-        logger.addHandler(handler)
-        logger.setLevel(logging.WARNING)
-        logger.propagate = False
+    old_level, old_propagate = logger.level, logger.propagate
+    logger.addHandler(handler)
+    logger.setLevel(logging.WARNING)
+    logger.propagate = False
     try:
         yield messages
     finally:
-        for logger, level, propagate in saved:
-            logger.removeHandler(handler)
-            logger.setLevel(level)
-            logger.propagate = propagate
+        logger.removeHandler(handler)
+        logger.setLevel(old_level)
+        logger.propagate = old_propagate
 
 
 def _err_text(err: BaseException) -> str:
@@ -319,11 +316,7 @@ def _not_a_pdf(source: str, data: bytes, detail: str, log: list[str] = ()) -> In
 
 
 def load_pdf(path: Path, *, max_bytes: int, source: str | None = None) -> RawDocument:
-    """PDF: opened and checked with pypdf; each page's characters read with their positions
-    (pdfminer.six via ``pdf_layout``) and laid out: running heads, ECF headers, page numbers
-    and margin line numbers left out, paragraphs by blank lines, footnotes after the page's body
-    with their ranges in ``notes``. Pages joined by ``"\\n\\n"``, each page's range in
-    ``pages``."""
+    """PDF via pypdf: pages joined by ``"\\n\\n"``, each page's range in ``pages``."""
     path = Path(path)
     source = str(path) if source is None else source
     data = _read_checked(path, source, max_bytes)
@@ -366,8 +359,17 @@ def load_pdf(path: Path, *, max_bytes: int, source: str | None = None) -> RawDoc
         if not page_list:
             raise _not_a_pdf(source, data, "it has no pages", log)
 
+        texts: list[str] = []
+        failed: list[int] = []
+        first_failure = ""
+        for number, page in enumerate(page_list, start=1):
+            try:
+                texts.append(page.extract_text() or "")
+            except Exception as err:  # noqa: BLE001 - one bad page should not sink the rest
+                texts.append("")
+                failed.append(number)
+                first_failure = first_failure or _err_text(err)
         meta = _pdf_meta(reader)
-        texts, notes, failed, first_failure = _pdf_texts(data, page_list)
     meta["page_count"] = len(page_list)
 
     if len(failed) == len(page_list):
@@ -391,42 +393,8 @@ def load_pdf(path: Path, *, max_bytes: int, source: str | None = None) -> RawDoc
                         "(`ocrmypdf in.pdf out.pdf`) and add it again")
 
     text, pages = join_pages(texts)
-    note_ranges = [(start + a, start + b) for (_, start, _), spans in zip(pages, notes)
-                   for a, b in spans]
-    return _finish(source, RawDocument(source=source, text=text, fmt="pdf", pages=pages,
-                                       meta=meta, warnings=warnings, notes=note_ranges))
-
-
-def _pdf_texts(data: bytes, page_list) -> tuple[list[str], list[list[tuple[int, int]]],
-                                                 list[int], str]:
-    """Each page's text laid out by ``pdf_layout`` (furniture out, notes apart), its notes'
-    ranges, the pages that could not be read and the first error. A page pdfminer cannot read
-    gets pypdf's plain text; a file pdfminer cannot open gets pypdf's text for every page."""
-    from . import pdf_layout
-
-    n = len(page_list)
-    try:
-        read = pdf_layout.read_pages(data, password="")
-    except Exception:  # noqa: BLE001 - pypdf opened it: fall back to its text
-        read = []
-    if len(read) != n:
-        read = [ValueError("not read by layout")] * n
-    good = [p if isinstance(p, pdf_layout.PageWords) else pdf_layout.PageWords(i, 0, 0, [])
-            for i, p in enumerate(read, start=1)]
-    texts, notes = pdf_layout.render(pdf_layout.layout(good))
-    failed: list[int] = []
-    first_failure = ""
-    for number, (page, got) in enumerate(zip(page_list, read), start=1):
-        if isinstance(got, pdf_layout.PageWords):
-            continue
-        notes[number - 1] = []
-        try:
-            texts[number - 1] = page.extract_text() or ""
-        except Exception as err:  # noqa: BLE001 - one bad page should not sink the rest
-            texts[number - 1] = ""
-            failed.append(number)
-            first_failure = first_failure or _err_text(err)
-    return texts, notes, failed, first_failure
+    return _finish(source, RawDocument(source=source, text=text, fmt="pdf",
+                                       pages=pages, meta=meta, warnings=warnings))
 
 
 def _pages_phrase(numbers: list[int]) -> str:

@@ -31,7 +31,7 @@ from .types import Document, DocumentMeta
 from .writelock import writing
 
 # Bump when cleaning/chunking/metadata change in a way that should re-ingest every document.
-PIPELINE_VERSION = "5"   # 4: PDFs read by layout (ingest/pdf_layout.py); 5: a filing's record and its passages
+PIPELINE_VERSION = "5"   # 5: a filing's record and its passages (4: PDFs by layout, taken back)
 CATALOG_NAME = "catalog.yaml"
 IGNORED_NAMES = {CATALOG_NAME, "catalog.yml", "README.md", "readme.md"}
 
@@ -170,7 +170,7 @@ def context_label(meta: DocumentMeta, section: list[str]) -> str:
 def prepare(path: Path, settings: Settings, meta: DocumentMeta | None, digest: str) -> Document:
     source = source_name(path)
     raw = load(path, max_bytes=settings.max_file_bytes, source=source)
-    cleaned = clean(raw.text, notes=raw.notes)
+    cleaned = clean(raw.text)
     if not cleaned.text.strip():
         raise IngestError(source, "has no text after cleaning; check that it is the right file")
     from_catalog = meta is not None

@@ -25,9 +25,6 @@ class RawDocument:
     pages: list[tuple[int, int, int]] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)  # what the file itself says (title, ...)
     warnings: list[str] = field(default_factory=list)
-    # ``(start, end)`` ranges of ``text`` that are footnotes, where the loader knows them from
-    # the layout (PDF); ``clean(text, notes=...)`` keeps them apart from the body
-    notes: list[tuple[int, int]] = field(default_factory=list)
 
 
 # --- what cleaning returns ------------------------------------------------------------------
