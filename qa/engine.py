@@ -28,6 +28,7 @@ from .evidence import (Passage, asked_value, asks_authority, asks_counsel, asks_
 from .fusion import fuse_top
 from .llm import get_backend
 from .retrieve import Filters, Index
+from .route import IN_RECORD, named_terms, route, without_terms
 from .voice import claimed_voice, give_voice
 
 ABSTAIN_TEXT = "The documents do not answer this question."
@@ -103,7 +104,10 @@ def language_notice(question: str) -> str:
     return ""
 
 
-_NAME = re.compile(r"(?<![.!?:]\s)(?<!^)(?<![\w“\"(])[A-Z][\w’'-]*(?:\s+(?:of\s+)?[A-Z][\w’'-]*)*")
+# a capitalised word or name ("Seventh Circuit", "Court of Appeals"); an abbreviation's letters
+# stay one word ("U.S.C.", "F.3d")
+_NAME = re.compile(r"(?<![.!?:]\s)(?<!^)(?<![\w“\"(.])[A-Z][\w’'-]*(?:\.[A-Z\d][\w’'-]*)*"
+                   r"(?:\s+(?:of\s+)?[A-Z][\w’'-]*(?:\.[A-Z\d][\w’'-]*)*)*")
 
 
 def unknown_names(question: str, idf: Callable[[str], float]) -> list[str]:
@@ -388,8 +392,11 @@ class Engine:
         turns = normalise_history(history)
         query = condense(q, turns)
         resolved = resolve_possessive(q, turns)       # what the model and the follow-up's own search read
+        asked_filters = filters
+        filters, named, naming = self._route(query, filters)
+        inside = without_terms(query, naming)          # the words that tell passages apart
         qvec = self.index.embedder.embed_query(query)
-        hits = self.index.search(query, filters=filters, query_vec=qvec)
+        hits = self.index.search(query, filters=filters, query_vec=qvec, lexical_query=inside)
         idf = self.index.idf
         if query != q:
             # a follow-up: the earlier turn names the subject, the new question what is asked. Its
@@ -409,7 +416,7 @@ class Engine:
             hits = [by_id[c] for c, _ in fuse_top([[h.chunk.id for h in hs] for hs in lists],
                                                     max(len(hs) for hs in lists))]
         t_ret = time.perf_counter() - t0
-        terms = self.index.query_terms(query)
+        terms = self.index.query_terms(inside)
         dense = lambda items: self.index.sentence_similarity(qvec, items)  # noqa: E731
         if part_hits:
             # each part gets its share of the budget, so one part's passages cannot crowd out the other's
@@ -437,7 +444,7 @@ class Engine:
             return
         if not passages:
             yield Event("final", self._abstain(ans, t0, "Nothing in the documents matches this question."
-                                               + (" (The filters may be too narrow.)" if filters and filters.active() else "")))
+                                               + (" (The filters may be too narrow.)" if asked_filters and asked_filters.active() else "")))
             return
         support = self.retrieval_support(terms, passages, hits)
         ans.timings["support"] = round(support, 3)
@@ -472,6 +479,21 @@ class Engine:
             yield Event("final", self._extractive(ans, passages, terms, t0, error))
             return
         yield Event("final", self._finish(ans, text, passages, t0, error, premise))
+
+    def _route(self, query: str, filters: Filters | None) -> tuple[Filters | None, list[str], frozenset]:
+        """Limit the search to the documents the question names by parties, court or docket
+        (``qa.route``), within the user's own filters. Also returns the naming terms: those every
+        named document holds in its record."""
+        self.index.refresh()
+        allowed = self.index.allowed_docs(filters)
+        docs = allowed if allowed is not None else [d.doc_id for d in self.index.visible_docs(None)]
+        ok = set(docs)
+        where = {t: {d: s for d, s in self.index.term_docs(t).items() if d in ok} for t in named_terms(query)}
+        named = route(list(where), where, len(docs))
+        if not named:
+            return filters, [], frozenset()
+        naming = frozenset(t for t, held in where.items() if all(held.get(d) == IN_RECORD for d in named))
+        return dataclasses.replace(filters or Filters(), doc_ids=tuple(named)), named, naming
 
     def _part_hits(self, parts: list[str], docs: list[Document], filters: Filters | None) -> list:
         """The search of each part of a question that asks two things. A later part leans on the
@@ -545,7 +567,7 @@ class Engine:
                 # the model did not correct it: the program does, quoting the source
                 c = citation_for(1, EvidenceSentence(p.key, p.doc.doc_id, s.start, s.end), by_doc)
                 ans.citations, ans.unsupported = [c], []
-                ans.answer = "The documents contradict the question's premise; see the quoted passage [1]."
+                ans.answer = f"The documents contradict the question's premise: “{c.quote}” [1]."
             add_notice(ans, "The question assumes something the documents contradict.")
             return ans
         kind, noun = asked_value(ans.question)

@@ -26,6 +26,7 @@ from ingest.types import Chunk, Document
 
 from .evidence import citation_share
 from .fusion import fuse_top
+from .route import IN_BODY, IN_PASSING, IN_RECORD
 
 BM25_FILE = "bm25.pkl"
 BM25_FORMAT = 3                     # bump when tokenize() changes: the index is rebuilt
@@ -87,6 +88,8 @@ class Index:
         self.store = store or Store(self.settings)
         self._embedder = embedder
         self._lock = threading.RLock()
+        self._identity: dict[str, frozenset] = {}
+        self._identity_fp = None
         self._fingerprint: str | None = None
         self._stamp: tuple[int, int] | None = None
         self.docs: dict[str, Document] = {}
@@ -183,7 +186,8 @@ class Index:
         return [(self.chunk_ids[i], s) for i, s in self.bm25.top(expand_query(query), n, mask)]
 
     def search(self, query: str, k: int | None = None, filters: Filters | None = None,
-               candidates: int = 30, query_vec: np.ndarray | None = None) -> list[Hit]:
+               candidates: int = 30, query_vec: np.ndarray | None = None,
+               lexical_query: str | None = None) -> list[Hit]:
         self.refresh()
         k = k or self.settings.top_k
         allowed = self.allowed_docs(filters)
@@ -194,10 +198,16 @@ class Index:
                 query_vec = self.embedder.embed_query(query)
             dense = self.dense(query_vec, candidates, allowed)
             lexical = self.lexical(query, candidates, allowed)
+            inside = self.lexical(lexical_query, candidates, allowed) if lexical_query not in (None, query) else []
         # a query quoting a citation or a docket number wants the exact words: BM25 counts more
         weights = [1.0, 2.0] if citation_share(query) > 0.2 else [1.0, 1.0]
-        fused = fuse_top([[c for c, _ in dense], [c for c, _ in lexical]], k, weights=weights)
-        dense_s, lex_s = dict(dense), dict(lexical)
+        lists = [[c for c, _ in dense], [c for c, _ in lexical]]
+        if inside:
+            # searched as well without the names that chose the documents (qa.route.without_terms)
+            lists.append([c for c, _ in inside])
+            weights.append(1.0)
+        fused = fuse_top(lists, k, weights=weights)
+        dense_s, lex_s = dict(dense), {**dict(inside), **dict(lexical)}
         dense_r = {c: i + 1 for i, (c, _) in enumerate(dense)}
         lex_r = {c: i + 1 for i, (c, _) in enumerate(lexical)}
         hits = []
@@ -220,6 +230,27 @@ class Index:
                     self._sent_vecs[(d.doc_id, s.start, s.end)] = v
         return [float(np.dot(query_vec, self._sent_vecs[(d.doc_id, s.start, s.end)])) for d, s in items]
 
+    # -- which documents hold a term (for qa.route) -------------------------------------------
+    def term_docs(self, term: str) -> dict[str, float]:
+        """Each document holding ``term``, with how: in its record (title, court, docket, parties,
+        first page) ``IN_RECORD``, in two or more passages ``IN_BODY``, in one ``IN_PASSING``."""
+        self.refresh()
+        with self._lock:
+            if self._identity_fp != self._fingerprint:
+                self._identity = {d.doc_id: identity_terms(d) for d in self.docs.values()}
+                self._identity_fp = self._fingerprint
+            counts: dict[str, int] = {}
+            hit = self.bm25.postings.get(term) if self.bm25 else None
+            if hit is not None:
+                for i in hit[0]:
+                    d = self.chunk_ids[int(i)].rsplit(":", 1)[0]
+                    counts[d] = counts.get(d, 0) + 1
+            out = {d: (IN_BODY if n > 1 else IN_PASSING) for d, n in counts.items()}
+            for d, terms in self._identity.items():
+                if term in terms:
+                    out[d] = IN_RECORD
+        return out
+
     def idf(self, token: str) -> float:
         return self.bm25.idf.get(token, 0.0) if self.bm25 else 0.0
 
@@ -231,6 +262,18 @@ class Index:
 LEGAL_SYNONYMS = {"statute": "act ILCS U.S.C.", "statutes": "act ILCS U.S.C.", "lawyer": "counsel attorney",
                   "lawyers": "counsel attorneys", "attorney": "counsel", "attorneys": "counsel",
                   "lawsuit": "litigation action", "sued": "litigation action"}
+
+
+def identity_terms(doc: Document, first_page_chars: int = 4000) -> frozenset:
+    """The terms a document is named by: its title, court, docket, the values of its record and
+    its first page (where a filing's caption is)."""
+    parts = [doc.meta.title, doc.meta.court, doc.meta.docket]
+    for value in (doc.record or {}).values():
+        items = value if isinstance(value, list) else [value]
+        parts += [str(v.get("value", "")) if isinstance(v, dict) else str(v or "") for v in items]
+    end = doc.pages[0][2] if doc.pages else len(doc.text)
+    parts.append(doc.text[:min(end, first_page_chars)])
+    return frozenset(tokenize(" ".join(parts)))
 
 
 def expand_query(query: str) -> str:
