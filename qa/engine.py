@@ -393,7 +393,7 @@ class Engine:
         query = condense(q, turns)
         resolved = resolve_possessive(q, turns)       # what the model and the follow-up's own search read
         asked_filters = filters
-        filters, named, naming = self._route(query, filters)
+        filters, naming = self._route(query, filters)
         inside = without_terms(query, naming)          # the words that tell passages apart
         qvec = self.index.embedder.embed_query(query)
         hits = self.index.search(query, filters=filters, query_vec=qvec, lexical_query=inside)
@@ -480,20 +480,18 @@ class Engine:
             return
         yield Event("final", self._finish(ans, text, passages, t0, error, premise))
 
-    def _route(self, query: str, filters: Filters | None) -> tuple[Filters | None, list[str], frozenset]:
+    def _route(self, query: str, filters: Filters | None) -> tuple[Filters | None, frozenset]:
         """Limit the search to the documents the question names by parties, court or docket
         (``qa.route``), within the user's own filters. Also returns the naming terms: those every
         named document holds in its record."""
         self.index.refresh()
-        allowed = self.index.allowed_docs(filters)
-        docs = allowed if allowed is not None else [d.doc_id for d in self.index.visible_docs(None)]
-        ok = set(docs)
+        ok = {d.doc_id for d in self.index.visible_docs(filters)}
         where = {t: {d: s for d, s in self.index.term_docs(t).items() if d in ok} for t in named_terms(query)}
-        named = route(list(where), where, len(docs))
+        named = route(list(where), where, len(ok))
         if not named:
-            return filters, [], frozenset()
+            return filters, frozenset()
         naming = frozenset(t for t, held in where.items() if all(held.get(d) == IN_RECORD for d in named))
-        return dataclasses.replace(filters or Filters(), doc_ids=tuple(named)), named, naming
+        return dataclasses.replace(filters or Filters(), doc_ids=tuple(named)), naming
 
     def _part_hits(self, parts: list[str], docs: list[Document], filters: Filters | None) -> list:
         """The search of each part of a question that asks two things. A later part leans on the

@@ -88,7 +88,7 @@ class Index:
         self.store = store or Store(self.settings)
         self._embedder = embedder
         self._lock = threading.RLock()
-        self._identity: dict[str, frozenset] = {}
+        self._identity: dict[str, set[str]] = {}
         self._identity_fp = None
         self._fingerprint: str | None = None
         self._stamp: tuple[int, int] | None = None
@@ -237,18 +237,19 @@ class Index:
         self.refresh()
         with self._lock:
             if self._identity_fp != self._fingerprint:
-                self._identity = {d.doc_id: identity_terms(d) for d in self.docs.values()}
-                self._identity_fp = self._fingerprint
+                # term -> documents naming it, built once per store version (not per question)
+                named: dict[str, set[str]] = {}
+                for d in self.docs.values():
+                    for t in identity_terms(d):
+                        named.setdefault(t, set()).add(d.doc_id)
+                self._identity, self._identity_fp = named, self._fingerprint
             counts: dict[str, int] = {}
             hit = self.bm25.postings.get(term) if self.bm25 else None
-            if hit is not None:
-                for i in hit[0]:
-                    d = self.chunk_ids[int(i)].rsplit(":", 1)[0]
-                    counts[d] = counts.get(d, 0) + 1
+            for i in (hit[0] if hit is not None else ()):
+                d = self.chunk_ids[int(i)].rsplit(":", 1)[0]
+                counts[d] = counts.get(d, 0) + 1
             out = {d: (IN_BODY if n > 1 else IN_PASSING) for d, n in counts.items()}
-            for d, terms in self._identity.items():
-                if term in terms:
-                    out[d] = IN_RECORD
+            out.update(dict.fromkeys(self._identity.get(term, ()), IN_RECORD))
         return out
 
     def idf(self, token: str) -> float:

@@ -48,40 +48,33 @@ def route(terms: list[str], where: Mapping[str, Mapping[str, float]], n_docs: in
     ``where[term]`` maps each document holding the term to IN_RECORD, IN_BODY or IN_PASSING.
     A term counts log(n_docs / documents holding it): a word every document holds counts nothing.
     A document is named when it holds a rare term (one held by at most a quarter of the
-    documents) and its score reaches that term's weight. Another is named with it ("Weintraub's and Balmert's opinions") when it scores
-    at least SHARE of the best and holds, in its record or in several passages, a rare term the
-    best does not hold: sharing the best one's words ("Corp.") names nothing else, unless it scores
-    as high (TIE): then the question names both ("the Third Circuit's letter", two such filings)."""
+    documents) and its score reaches that term's weight. Another is named with it ("Weintraub's
+    and Balmert's opinions") when it scores at least SHARE of the best and holds, in its record or
+    in several passages, a rare term the best does not hold: sharing the best one's words
+    ("Corp.") names nothing else, unless it scores as high (TIE): then the question names both
+    ("the Third Circuit's letter", two such filings)."""
     if n_docs < 2:
         return []
+    weight = {t: math.log(n_docs / len(where[t])) for t in terms if where.get(t)}
     scores: dict[str, float] = {}
-    rare = math.log(4) - 1e-9
-    for t in terms:
-        docs = where.get(t) or {}
-        if not docs:
-            continue
-        w = math.log(n_docs / len(docs))
-        for d, strength in docs.items():
+    for t, w in weight.items():
+        for d, strength in where[t].items():
             scores[d] = scores.get(d, 0.0) + w * strength
     if not scores:
         return []
+    rare = math.log(4) - 1e-9
     ranked = sorted(scores, key=lambda d: -scores[d])
     top = ranked[0]
 
     def rare_term(d: str, strength: float, unless: str = "") -> bool:
-        return any(math.log(n_docs / len(where[t])) >= rare and where[t].get(d, 0.0) >= strength
-                   and unless not in where[t] for t in terms if where.get(t))
+        return any(w >= rare and where[t].get(d, 0.0) >= strength and unless not in where[t]
+                   for t, w in weight.items())
 
     if scores[top] < rare or not rare_term(top, IN_PASSING):
         return []
-
-    def own_term(d: str) -> bool:
-        return rare_term(d, IN_BODY, unless=top)
-
     named = [top] + [d for d in ranked[1:] if scores[d] >= TIE * scores[top]
-                     or (scores[d] >= SHARE * scores[top] and own_term(d))]
+                     or (scores[d] >= SHARE * scores[top] and rare_term(d, IN_BODY, unless=top))]
     return named if len(named) <= MAX_NAMED and len(named) < n_docs else []
-
 
 def without_terms(text: str, drop: set[str] | frozenset[str]) -> str:
     """``text`` without its words whose search terms are all in ``drop``: the names that chose a
