@@ -22,7 +22,7 @@ _LIST_VERB = re.compile(r"^\s*(?:list|name|enumerate)\s+(?:the|all|every)\b", re
 
 def asks_list(question: str) -> bool:
     """Does the question ask for several things ("Which articles did it breach?", "Which other
-    countries fined Clearview?", "List the safeguards…")? A plural noun among the first words
+    countries fined the company?", "List the safeguards…")? A plural noun among the first words
     after which/what, before any verb, says so; "What does the article say?" does not."""
     if _LIST_VERB.match(question):
         return True
@@ -65,7 +65,7 @@ def list_run(sentences: list[str], i: int) -> list[int]:
 def introduced(sentences: list[str], cited: list[int], answer: str = "", lists: bool = True) -> list[int]:
     """What a cited sentence ending in a colon introduces and the answer neither cites nor gives:
     the next sentence, or the items of the list that follows ("The declaration makes clear that
-    various people have access…:" → "No Clearview employees can search…"). With ``lists`` false
+    various people have access…:" → "No employees can search…"). With ``lists`` false
     (the question asks for one thing), a list that follows is left out."""
     have = _have(answer)
     out: list[int] = []
@@ -172,9 +172,9 @@ _FIRM = re.compile(r"&|\b(?:LLP|LLC|L\.L\.P\.|P\.C\.|PLLC|LAW|LEGAL)\b")
 
 def signer_details(lines: list[str], signer: int) -> list[int]:
     """The lines of a signature block that give the role and the firm of the signer at
-    ``lines[signer]`` ("By: /s/ Scott R. Drury"): the role line that follows the signer's name
+    ``lines[signer]`` ("By: /s/ Jane Q. Counsel"): the role line that follows the signer's name
     ("Interim Lead Class Counsel for Plaintiffs", "United States District Judge"), and the firm
-    under which the signer is listed again ("Scott R. Drury" / "LOEVY & LOEVY")."""
+    under which the signer is listed again ("Jane Q. Counsel" / "DOE & ROE LLP")."""
     names = re.findall(r"[A-Z][A-Za-z’'-]+", lines[signer])
     surname = names[-1].lower() if names else ""
     out: list[int] = []
