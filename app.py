@@ -22,6 +22,7 @@ import threading
 import time
 import traceback
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +30,7 @@ import ingest  # noqa: F401  (offline mode and telemetry off before Gradio is im
 from ingest.errors import CasefileError
 from ingest.loaders import SUPPORTED
 from ingest.settings import Settings, SettingsError
-from ingest.types import Answer, Document
+from ingest.types import Answer, DocHead, Document
 from qa.engine import Engine, QuestionError
 from qa.export import answer_markdown, conversation_json, conversation_markdown
 from ingest.record import record_summary
@@ -301,14 +302,22 @@ class Casefile:
         self.ingest_lock = threading.Lock()
 
     # store
-    def documents(self) -> dict[str, Document]:
+    def documents(self) -> Mapping[str, Document]:
+        """doc_id -> whole document, each read from the store when asked for."""
         try:
             return self.engine.index.refresh().docs
         except CasefileError:
             return {}
 
+    def heads(self) -> dict[str, DocHead]:
+        """doc_id -> the document's metadata and record (what lists and filters show)."""
+        try:
+            return self.engine.index.refresh().heads
+        except CasefileError:
+            return {}
+
     def examples(self) -> list[str]:
-        return example_questions(self.documents().values())
+        return example_questions(self.heads().values())
 
     def texts(self, turns: list[Turn]) -> dict[str, str]:
         docs = self.documents()
@@ -316,8 +325,8 @@ class Casefile:
         return {i: docs[i].text for i in ids if i in docs}
 
     def status_html(self) -> str:
-        docs = self.documents()
-        n_chunks = sum(len(d.chunks) for d in docs.values())
+        docs = self.heads()
+        n_chunks = sum(d.n_chunks for d in docs.values())
         model = self.engine.model_name()
         return (f'<div class="cf-status-line"><b>Casefile</b> · answers only from your documents, '
                 f'with the quoted passages · Model: <code>{esc(model)}</code> · Store: '
@@ -326,25 +335,25 @@ class Casefile:
 
     def doc_choices(self) -> list[tuple[str, str]]:
         return sorted(((f"{d.meta.title or d.source} ({badge(d.meta.kind, d.meta.voice)})", d.doc_id)
-                       for d in self.documents().values()), key=lambda x: x[0].lower())
+                       for d in self.heads().values()), key=lambda x: x[0].lower())
 
     def facet(self, attr: str) -> list[tuple[str, str]]:
         """Filter choices: a metadata field's values, or (``disposition``) the records' dispositions."""
         get = (lambda d: record_summary(d)["disposition"]) if attr == "disposition" else \
             (lambda d: getattr(d.meta, attr))
-        values = sorted({get(d) for d in self.documents().values() if get(d)})
+        values = sorted({get(d) for d in self.heads().values() if get(d)})
         labels = KIND_LABEL if attr == "kind" else VOICE_LABEL
         return [(labels.get(v, v), v) for v in values]
 
     def table(self) -> list[list]:
         manifest = self.engine.index.store.manifest()
         rows = []
-        for d in sorted(self.documents().values(), key=lambda d: (d.meta.date or "", d.meta.title)):
+        for d in sorted(self.heads().values(), key=lambda d: (d.meta.date or "", d.meta.title)):
             m, rec = d.meta, record_summary(d)
             entry = manifest.entries.get(d.doc_id)
             rows.append([m.title or d.source, KIND_LABEL.get(m.kind, m.kind), VOICE_LABEL.get(m.voice, m.voice),
                          m.court, m.date, m.docket, rec["judges"], rec["disposition"],
-                         len(d.pages) or "", len(d.chunks), d.source,
+                         d.n_pages or "", d.n_chunks, d.source,
                          ("inferred: " + ", ".join(m.inferred)) if m.inferred else "catalog",
                          entry.updated if entry else ""])
         return rows
@@ -803,8 +812,8 @@ def build(cf: Casefile) -> gr.Blocks:
             """The documents in the store with their metadata and passage counts."""
             return [{"doc_id": d.doc_id, "source": d.source, "title": d.meta.title, "kind": d.meta.kind,
                      "voice": d.meta.voice, "court": d.meta.court, "date": d.meta.date,
-                     "docket": d.meta.docket, "passages": len(d.chunks), "record": d.record}
-                    for d in cf.documents().values()]
+                     "docket": d.meta.docket, "passages": d.n_chunks, "record": d.record}
+                    for d in cf.heads().values()]
 
         gr.api(documents, api_name="documents")
         demo.load(lambda: (cf.status_html(), *refreshed()[:7]), None,

@@ -157,7 +157,9 @@ def main(argv: list[str] | None = None) -> int:
     from qa.engine import Engine
 
     settings = Settings.from_env()
-    if not settings.manifest_path.exists():
+    from ingest.store import Store
+
+    if not Store(settings).exists():
         print(f"error: no built store at {settings.home}; run `python -m ingest` with CASEFILE_HOME "
               f"set, or point CASEFILE_HOME at one", file=sys.stderr)
         return 2

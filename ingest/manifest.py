@@ -1,23 +1,21 @@
 """The manifest: which documents are in the store, from which file, at which content hash.
 
-It is the store's table of contents and its transaction log. A document is written in three
-steps, each durable before the next:
+It is the store's table of contents and its transaction log, kept as rows of the store's
+database (``ingest.db``: one row per document, updated in place). A document is written in
+three steps, each durable before the next:
 
-1. the manifest marks the document ``pending`` (with its new hash);
-2. its stored text and chunks are written (``docs/<doc_id>.json``) and its vectors replaced in
-   Chroma;
-3. the manifest marks it ``ok``.
+1. its row says ``pending`` (with its new hash);
+2. its vectors are replaced in Chroma;
+3. one database transaction writes its stored text, chunks and search terms and marks it ``ok``.
 
-A run killed anywhere leaves either ``ok`` entries whose data is complete, or ``pending`` entries
-that the next run repairs (drops and ingests again). Every write of the manifest replaces the
-file atomically (write to a temporary file, fsync, rename).
+A run killed anywhere leaves either ``ok`` rows whose data is complete, or ``pending`` rows that
+the next run repairs (drops and ingests again).
 """
 from __future__ import annotations
 
-import json
 import os
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 OK = "ok"
@@ -37,38 +35,29 @@ class Entry:
 
 
 class Manifest:
-    def __init__(self, path: Path, entries: dict[str, Entry] | None = None, info: dict | None = None):
-        self.path = path
+    """The rows of the ``documents`` table as ``Entry`` objects, and the store's ``info``
+    settings. ``save()`` writes ``info``; entries are written by ``Store.put``/``remove``."""
+
+    def __init__(self, db=None, entries: dict[str, Entry] | None = None, info: dict | None = None):
+        self.db = db
         self.entries: dict[str, Entry] = entries or {}
         self.info: dict = info or {}
 
     @classmethod
-    def load(cls, path: Path) -> "Manifest":
-        if not path.exists():
-            return cls(path)
-        data = json.loads(path.read_text(encoding="utf-8"))
-        entries = {k: Entry(**v) for k, v in data.get("documents", {}).items()}
-        return cls(path, entries, data.get("info", {}))
+    def load(cls, db) -> "Manifest":
+        from .db import ENTRY_COLUMNS
+
+        entries = {row[0]: Entry(**dict(zip(ENTRY_COLUMNS, row))) for row in db.entries()}
+        return cls(db, entries, db.info())
 
     def save(self) -> None:
-        data = {"info": self.info,
-                "documents": {k: asdict(v) for k, v in sorted(self.entries.items())}}
-        atomic_write_text(self.path, json.dumps(data, indent=1, ensure_ascii=False))
+        self.db.save_info(self.info)
 
     def by_path(self) -> dict[str, Entry]:
         return {e.path: e for e in self.entries.values()}
 
     def ok(self) -> dict[str, Entry]:
         return {k: e for k, e in self.entries.items() if e.status == OK}
-
-    def fingerprint(self) -> str:
-        """Changes whenever the set of committed documents or their content changes."""
-        import hashlib
-
-        h = hashlib.sha1()
-        for k, e in sorted(self.ok().items()):
-            h.update(f"{k}:{e.content_hash}:{e.n_chunks};".encode())
-        return h.hexdigest()
 
 
 def atomic_write_text(path: Path, text: str) -> None:

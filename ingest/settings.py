@@ -68,7 +68,11 @@ class Settings:
 
     @property
     def manifest_path(self) -> Path:
-        return self.home / "manifest.json"
+        return self.home / "manifest.json"      # the JSON store of earlier versions (migrated)
+
+    @property
+    def db_path(self) -> Path:
+        return self.home / "casefile.db"
 
     @property
     def models_dir(self) -> Path:

@@ -137,6 +137,35 @@ class Document:
         return cls(**d)
 
 
+@dataclass
+class DocHead:
+    """What lists, filters and routing need of a stored document, without its text and chunks
+    (``Store.heads``): small enough to hold for every document of a large store."""
+
+    doc_id: str
+    source: str
+    content_hash: str
+    fmt: str
+    meta: DocumentMeta
+    record: dict[str, Any] = field(default_factory=dict)
+    n_pages: int = 0
+    n_chunks: int = 0
+
+    @classmethod
+    def of(cls, doc: "Document") -> "DocHead":
+        return cls(doc.doc_id, doc.source, doc.content_hash, doc.fmt, doc.meta, doc.record,
+                   len(doc.pages), len(doc.chunks))
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "DocHead":
+        d = dict(d)
+        d["meta"] = DocumentMeta(**d["meta"])
+        return cls(**d)
+
+
 # --- what answering returns -----------------------------------------------------------------
 
 @dataclass

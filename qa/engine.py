@@ -258,17 +258,24 @@ def record_block(doc: Document, section: list[str], lines: int = 4) -> Passage |
     return None
 
 
-def with_record(question: str, passages: list[Passage], docs: list[Document],
-                idf: Callable[[str], float]) -> list[Passage]:
+def with_record(question: str, passages: list[Passage], docs: list,
+                idf: Callable[[str], float], load: Callable[[str], Document] | None = None,
+                near: Iterable[str] = ()) -> list[Passage]:
     """Put the record block a question needs first: the caption for which court, judge or case
     number, the signature block for who signed and when, and for who the lawyers are. Its document is the one the question
     names ("who signed the order"); else, when the best passage's document has such a block, the one
     whose block shares most of the question's words, the best-ranked document breaking ties."""
+    # ``docs`` may be heads (qa.retrieve.Index.visible_docs): ``load`` reads a whole document.
+    # Without a named one, the candidates are the documents the evidence and ``near`` (the
+    # retrieved passages' documents) come from, not every document of the store.
+    lazy = load is not None
+    load = load or (lambda doc_id, by_id={d.doc_id: d for d in docs}: by_id[doc_id])
     rank = {}
     for p in passages:
         rank.setdefault(p.doc.doc_id, len(rank))
     terms = set(tokenize(question))
     named = named_document(question, docs)
+    named = load(named.doc_id) if named is not None else None
     for section in asks_record(question):
         lines = 8 if asks_counsel(question) or asks_signer(question) else 4
         if named is not None:
@@ -276,7 +283,8 @@ def with_record(question: str, passages: list[Passage], docs: list[Document],
         elif passages and record_block(passages[0].doc, section) is None:
             block = None        # the best evidence is in a document without one (an article): not about a filing
         else:
-            blocks = [b for b in (record_block(d, section, lines) for d in docs) if b is not None]
+            candidates = dict.fromkeys([*rank, *near]) if lazy else [d.doc_id for d in docs]
+            blocks = [b for b in (record_block(load(d), section, lines) for d in candidates) if b is not None]
             block = max(blocks, default=None, key=lambda b: (
                 sum(idf(t) for t in terms & set(tokenize(b.text))), -rank.get(b.doc.doc_id, len(docs))))
         if block is not None:             # whole, in place of any part of it retrieval found
@@ -427,7 +435,8 @@ class Engine:
             passages = select_evidence(hits, terms, idf, self.settings.evidence_tokens, dense=dense, question=q)
         for part in reversed(parts if part_hits else [q]):
             # each part its record block: "Who signed the order, and when was the reply dated?"
-            passages = with_record(part, passages, docs, self.index.idf)
+            passages = with_record(part, passages, docs, self.index.idf, load=self.index.docs.__getitem__,
+                                   near=[h.doc.doc_id for h in hits])
         passages = withhold(passages)
         passages, premise = find_false_premise(q, hits, passages)
         ans = Answer(question=q, answer="", abstained=False, evidence=[to_evidence(p) for p in passages],

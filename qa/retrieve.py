@@ -1,13 +1,13 @@
 """Hybrid retrieval: dense (Chroma) and BM25 over the same chunks, fused with RRF, with filters.
 
-``Index`` loads what retrieval needs once (documents, the chunk table, BM25) and reloads it when
-the store changes (the manifest's fingerprint). ``CasefileRetriever`` exposes it to LangChain.
+``Index`` searches the store's vectors (Chroma) and its full-text index (SQLite FTS5), holding
+only the documents' heads in memory. ``CasefileRetriever`` exposes it to LangChain.
 """
 from __future__ import annotations
 
-import pickle
 import re
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,19 +17,16 @@ from langchain_core.documents import Document as LCDocument
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from ingest.bm25 import BM25, tokenize
-from ingest.manifest import atomic_write_bytes
+from ingest.bm25 import tokenize
 from ingest.record import record_summary
 from ingest.settings import Settings
 from ingest.store import Store
-from ingest.types import Chunk, Document
+from ingest.types import Chunk, DocHead, Document
 
 from .evidence import citation_share
 from .fusion import fuse_top
 from .route import IN_BODY, IN_PASSING, IN_RECORD
 
-BM25_FILE = "bm25.pkl"
-BM25_FORMAT = 3                     # bump when tokenize() changes: the index is rebuilt
 
 
 @dataclass(frozen=True)
@@ -80,22 +77,43 @@ class Hit:
     ranks: dict[str, int] = field(default_factory=dict)
 
 
+class LazyDocs(Mapping):
+    """doc_id -> the whole stored Document, read from the store when first asked for (and kept
+    in the store's bounded cache); iterating lists the committed documents' ids."""
+
+    def __init__(self, store: Store, heads: dict[str, DocHead]):
+        self._store, self._heads = store, heads
+
+    def __getitem__(self, doc_id: str) -> Document:
+        head = self._heads[doc_id]
+        return self._store.document(doc_id, head.content_hash)
+
+    def __iter__(self):
+        return iter(self._heads)
+
+    def __len__(self) -> int:
+        return len(self._heads)
+
+    def __contains__(self, doc_id) -> bool:
+        return doc_id in self._heads
+
+
 class Index:
-    """Documents, chunk table and BM25 of one store, loaded once and refreshed on change."""
+    """Searches one store: dense through Chroma, lexical through the store's FTS5 index. Holds
+    only the documents' heads (refreshed by what changed when the store's version moves on);
+    a hit's document is read when needed."""
 
     def __init__(self, settings: Settings | None = None, store: Store | None = None, embedder=None):
         self.settings = settings or Settings.from_env()
         self.store = store or Store(self.settings)
         self._embedder = embedder
         self._lock = threading.RLock()
-        self._identity: dict[str, set[str]] = {}
-        self._identity_fp = None
-        self._fingerprint: str | None = None
-        self._stamp: tuple[int, int] | None = None
-        self.docs: dict[str, Document] = {}
-        self.chunk_ids: list[str] = []
-        self.chunk_pos: dict[str, int] = {}
-        self.bm25: BM25 | None = None
+        self._version: int | None = None
+        self.heads: dict[str, DocHead] = {}
+        self.docs: LazyDocs = LazyDocs(self.store, self.heads)
+        self.n_chunks = 0
+        self._idf: dict[str, float] = {}
+        self._term_docs: dict[str, dict[str, float]] = {}
         self._sent_vecs: dict[tuple[str, int, int], np.ndarray] = {}
 
     @property
@@ -117,42 +135,24 @@ class Index:
 
     # -- loading -------------------------------------------------------------------------------
     def refresh(self) -> "Index":
-        try:
-            st = self.settings.manifest_path.stat()
-            stamp = (st.st_mtime_ns, st.st_size)
-        except FileNotFoundError:
-            stamp = None
-        if stamp is not None and stamp == self._stamp:
-            return self                    # the manifest file is unchanged: nothing to reload
-        manifest = self.store.require_built()
-        fp = manifest.fingerprint()
+        version = self.store.version()
+        if version == self._version and self.heads:
+            return self                    # nothing committed since: nothing to read
         with self._lock:
-            self._match_store(manifest.info.get("embed_model"))
-            if fp == self._fingerprint:
+            if version == self._version and self.heads:
                 return self
-            docs = {d.doc_id: d for d in self.store.documents(manifest)}
-            chunk_ids = [c.id for d in docs.values() for c in d.chunks]
-            self.bm25 = self._load_bm25(fp, chunk_ids, docs)
-            self.docs, self.chunk_ids = docs, chunk_ids
-            self.chunk_pos = {cid: i for i, cid in enumerate(chunk_ids)}
-            self._fingerprint = fp
-            self._stamp = stamp
+            changed, gone = self.store.heads({d: h.content_hash for d, h in self.heads.items()})
+            heads = {d: h for d, h in self.heads.items() if d not in gone}
+            heads.update(changed)
+            if not heads:
+                self.store.require_built()
+            self._match_store(self.store.db.info().get("embed_model"))
+            self.heads = heads
+            self.docs = LazyDocs(self.store, heads)
+            self.n_chunks = sum(h.n_chunks for h in heads.values())
+            self._idf, self._term_docs = {}, {}
+            self._version = version
         return self
-
-    def _load_bm25(self, fp: str, chunk_ids: list[str], docs: dict[str, Document]) -> BM25:
-        path = self.settings.home / BM25_FILE
-        try:
-            with open(path, "rb") as fh:
-                saved = pickle.load(fh)
-            if saved.get("format") == BM25_FORMAT and saved.get("fingerprint") == fp \
-                    and saved.get("chunk_ids") == chunk_ids:
-                return saved["bm25"]
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, KeyError, TypeError):
-            pass
-        bm25 = BM25.build([c.embed_text() for d in docs.values() for c in d.chunks])
-        atomic_write_bytes(path, pickle.dumps({"format": BM25_FORMAT, "fingerprint": fp,
-                                               "chunk_ids": chunk_ids, "bm25": bm25}))
-        return bm25
 
     def chunk(self, chunk_id: str) -> tuple[Document, Chunk]:
         doc_id, idx = chunk_id.rsplit(":", 1)
@@ -162,28 +162,26 @@ class Index:
     def allowed_docs(self, filters: Filters | None) -> list[str] | None:
         if filters is None or not filters.active():
             return None
-        return [d.doc_id for d in self.docs.values() if filters.allows(d)]
+        return [d.doc_id for d in self.heads.values() if filters.allows(d)]
 
-    def visible_docs(self, filters: Filters | None) -> list[Document]:
-        return [d for d in self.docs.values() if filters is None or not filters.active() or filters.allows(d)]
+    def visible_docs(self, filters: Filters | None) -> list[DocHead]:
+        """The heads of the documents the filters let through (all when there are none)."""
+        return [d for d in self.heads.values() if filters is None or not filters.active() or filters.allows(d)]
 
     # -- searching -----------------------------------------------------------------------------
     def dense(self, query_vec: np.ndarray, n: int, allowed: list[str] | None) -> list[tuple[str, float]]:
         where = {"doc_id": {"$in": allowed}} if allowed is not None else None
-        n = min(n, len(self.chunk_ids))
+        n = min(n, self.n_chunks)
         if n <= 0:
             return []
         res = self.store.collection.query(query_embeddings=[query_vec.tolist()], n_results=n,
                                           where=where, include=["distances"])
         return [(cid, 1.0 - float(dist)) for cid, dist in zip(res["ids"][0], res["distances"][0])
-                if cid in self.chunk_pos]
+                if cid.rsplit(":", 1)[0] in self.heads]
 
     def lexical(self, query: str, n: int, allowed: list[str] | None) -> list[tuple[str, float]]:
-        mask = None
-        if allowed is not None:
-            ok = set(allowed)
-            mask = np.array([cid.rsplit(":", 1)[0] in ok for cid in self.chunk_ids], dtype=bool)
-        return [(self.chunk_ids[i], s) for i, s in self.bm25.top(expand_query(query), n, mask)]
+        hits = self.store.db.search(self.query_terms(expand_query(query)), n, allowed)
+        return [(cid, s) for d, cid, s in hits if d in self.heads]
 
     def search(self, query: str, k: int | None = None, filters: Filters | None = None,
                candidates: int = 30, query_vec: np.ndarray | None = None,
@@ -236,24 +234,31 @@ class Index:
         first page) ``IN_RECORD``, in two or more passages ``IN_BODY``, in one ``IN_PASSING``."""
         self.refresh()
         with self._lock:
-            if self._identity_fp != self._fingerprint:
-                # term -> documents naming it, built once per store version (not per question)
-                named: dict[str, set[str]] = {}
-                for d in self.docs.values():
-                    for t in identity_terms(d):
-                        named.setdefault(t, set()).add(d.doc_id)
-                self._identity, self._identity_fp = named, self._fingerprint
-            counts: dict[str, int] = {}
-            hit = self.bm25.postings.get(term) if self.bm25 else None
-            for i in (hit[0] if hit is not None else ()):
-                d = self.chunk_ids[int(i)].rsplit(":", 1)[0]
-                counts[d] = counts.get(d, 0) + 1
-            out = {d: (IN_BODY if n > 1 else IN_PASSING) for d, n in counts.items()}
-            out.update(dict.fromkeys(self._identity.get(term, ()), IN_RECORD))
+            cached = self._term_docs.get(term)
+        if cached is not None:
+            return cached
+        counts = self.store.db.passages_by_doc(term)
+        out = {d: (IN_BODY if n > 1 else IN_PASSING) for d, n in counts.items() if d in self.heads}
+        out.update(dict.fromkeys((d for d in self.store.db.naming_docs(term) if d in self.heads), IN_RECORD))
+        with self._lock:
+            if len(self._term_docs) > 50_000:
+                self._term_docs.clear()
+            self._term_docs[term] = out
         return out
 
     def idf(self, token: str) -> float:
-        return self.bm25.idf.get(token, 0.0) if self.bm25 else 0.0
+        """BM25's idf of a search term over the store's passages (0 for a term no passage holds)."""
+        with self._lock:
+            cached = self._idf.get(token)
+        if cached is not None:
+            return cached
+        n = self.store.db.passage_frequency(token)
+        value = float(np.log(1 + (self.n_chunks - n + 0.5) / (n + 0.5))) if n else 0.0
+        with self._lock:
+            if len(self._idf) > 100_000:
+                self._idf.clear()
+            self._idf[token] = value
+        return value
 
     def query_terms(self, text: str) -> list[str]:
         return list(dict.fromkeys(tokenize(text)))
@@ -263,18 +268,6 @@ class Index:
 LEGAL_SYNONYMS = {"statute": "act ILCS U.S.C.", "statutes": "act ILCS U.S.C.", "lawyer": "counsel attorney",
                   "lawyers": "counsel attorneys", "attorney": "counsel", "attorneys": "counsel",
                   "lawsuit": "litigation action", "sued": "litigation action"}
-
-
-def identity_terms(doc: Document, first_page_chars: int = 4000) -> frozenset:
-    """The terms a document is named by: its title, court, docket, the values of its record and
-    its first page (where a filing's caption is)."""
-    parts = [doc.meta.title, doc.meta.court, doc.meta.docket]
-    for value in (doc.record or {}).values():
-        items = value if isinstance(value, list) else [value]
-        parts += [str(v.get("value", "")) if isinstance(v, dict) else str(v or "") for v in items]
-    end = doc.pages[0][2] if doc.pages else len(doc.text)
-    parts.append(doc.text[:min(end, first_page_chars)])
-    return frozenset(tokenize(" ".join(parts)))
 
 
 def expand_query(query: str) -> str:

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 import app
-from ingest.settings import REPO_ROOT
+from ingest.settings import REPO_ROOT, Settings
 from ingest.types import Answer, Citation, Document, DocumentMeta
 from qa.engine import QuestionError
 
@@ -264,7 +264,10 @@ def test_with_logins_nothing_is_served_without_one(built_home, tmp_path):
 
 
 def _stored(home: Path, doc_id: str) -> str:
-    return json.loads((home / "docs" / f"{doc_id}.json").read_text(encoding="utf-8"))["text"]
+    """The stored text, read from the store by the store's own reader (not by the app)."""
+    from ingest.store import Store
+
+    return Store(Settings.from_env({"CASEFILE_HOME": str(home)})).document(doc_id).text
 
 
 def _assert_quotes_are_stored_text(home: Path, answer: dict):

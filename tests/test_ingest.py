@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.manifest import OK, Manifest
+from ingest.manifest import OK
 from ingest.pipeline import run
 from ingest.store import Store
 from tests.conftest import ARTICLE, CORPUS, ORDER, REPLY, scratch_settings
@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parents[1]
 def assert_consistent(settings, expect_docs: int | None = None):
     """The store's three parts agree: manifest, stored documents, vectors."""
     store = Store(settings)
-    manifest = Manifest.load(settings.manifest_path)
+    manifest = store.manifest()
     assert all(e.status == OK for e in manifest.entries.values()), "a pending entry was left behind"
     ids = store.collection.get(include=[])["ids"]
     assert len(ids) == len(set(ids)), "duplicated vectors"
@@ -38,8 +38,8 @@ def assert_consistent(settings, expect_docs: int | None = None):
         assert len(doc.chunks) == entry.n_chunks
         for c in doc.chunks:
             assert doc.text[c.start:c.end] == c.text
-    stored = {p.stem for p in settings.docs_dir.glob("*.json")}
-    assert stored == set(manifest.entries), "stray or missing stored documents"
+    assert set(store.db.chunk_counts()) == set(manifest.entries), "stray or missing stored passages"
+    assert store.db.chunk_counts() == {k: e.n_chunks for k, e in manifest.entries.items()}
     if expect_docs is not None:
         assert len(manifest.entries) == expect_docs
     return manifest
@@ -219,13 +219,10 @@ def test_kill_9_mid_ingest_then_rerun_repairs(tmp_path, kill_after_ok):
     env = {**os.environ, "CASEFILE_HOME": str(home)}
     proc = subprocess.Popen([sys.executable, "-m", "ingest", str(folder), "--quiet"], cwd=REPO, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    manifest = home / "manifest.json"
-
     def oks():
-        try:
-            return sum(1 for e in json.loads(manifest.read_text())["documents"].values() if e["status"] == OK)
-        except (OSError, ValueError, KeyError):
+        if not (home / "casefile.db").exists():
             return 0
+        return len(Store(scratch_settings(tmp_path)).manifest().ok())
 
     try:
         assert _wait_for(lambda: oks() > kill_after_ok, 300), "ingest made no progress"
@@ -260,7 +257,7 @@ def test_a_deleted_document_stays_deleted_until_its_file_is_added_by_name(corpus
     from ingest.pipeline import remove_document
 
     assert run([corpus_copy], settings=settings, embedder=embedder, progress=False).ok
-    m = Manifest.load(settings.manifest_path)
+    m = Store(settings).manifest()
     article_id = next(k for k, e in m.entries.items() if e.source.endswith(ARTICLE))
     entry = remove_document(article_id, settings)
     assert entry.source.endswith(ARTICLE)

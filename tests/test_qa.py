@@ -98,7 +98,7 @@ def test_a_name_the_documents_never_mention_is_answered_as_such(engine):
 
 def test_record_questions_get_the_caption_or_signature_of_the_right_document(engine):
     ix = engine.index.refresh()
-    docs = ix.visible_docs(None)
+    docs = [ix.docs[d.doc_id] for d in ix.visible_docs(None)]      # whole documents, as a pure function takes them
 
     def block(question):
         ps = with_record(question, [], docs, ix.idf)

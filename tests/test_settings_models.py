@@ -19,7 +19,7 @@ def test_settings_come_from_casefile_variables(tmp_path):
                            "CASEFILE_TOP_K": "5", "CASEFILE_MODEL": "smollm2"})
     assert s.home == (tmp_path / "h").resolve() and s.max_file_mb == 2.5 and s.top_k == 5
     # the whole data directory moves with CASEFILE_HOME
-    for p in (s.chroma_dir, s.docs_dir, s.manifest_path, s.models_dir):
+    for p in (s.chroma_dir, s.db_path, s.models_dir):
         assert s.home in p.parents
     # flags override the environment
     assert Settings.from_env({"CASEFILE_TOP_K": "5"}, top_k=3).top_k == 3
