@@ -82,10 +82,16 @@ def questions() -> list[str]:
     return [r["question"] for r in rows if r.get("answerable", True)]
 
 
+def _prepare_one(job):
+    from ingest.pipeline import prepare
+
+    return prepare(*job)
+
+
 def prepared(n_chunks: int, seed: int, settings, embed_id: str) -> list:
     """The Documents of a synthetic corpus of about ``n_chunks`` chunks (cached per size and seed)."""
     from bench import synth
-    from ingest.pipeline import content_hash, prepare
+    from ingest.pipeline import content_hash
 
     CACHE.mkdir(parents=True, exist_ok=True)
     cache = CACHE / f"prepared-{n_chunks}-{seed}-{embed_id}.pkl"
@@ -97,10 +103,14 @@ def prepared(n_chunks: int, seed: int, settings, embed_id: str) -> list:
     files = sorted(src.glob("*.txt"))
     docs = []
     t = time.perf_counter()
-    for i, f in enumerate(files):
-        docs.append((str(f.resolve()), prepare(f, settings, None, content_hash(f.read_bytes(), None, embed_id))))
-        if i % 500 == 499:
-            print(f"  prepared {i + 1}/{len(files)} filings ({time.perf_counter() - t:.0f} s)", file=sys.stderr)
+    from concurrent.futures import ProcessPoolExecutor
+
+    jobs = [(f, settings, None, content_hash(f.read_bytes(), None, embed_id)) for f in files]
+    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:     # cleaning is CPU-bound
+        for i, (f, doc) in enumerate(zip(files, pool.map(_prepare_one, jobs, chunksize=8))):
+            docs.append((str(f.resolve()), doc))
+            if i % 500 == 499:
+                print(f"  prepared {i + 1}/{len(files)} filings ({time.perf_counter() - t:.0f} s)", file=sys.stderr)
     cache.write_bytes(pickle.dumps(docs))
     return docs
 
