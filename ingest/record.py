@@ -301,6 +301,27 @@ _NOT_ISSUER = re.compile(r"(?:appeal(?:ed)?\s+(?:from|of)|on\s+appeal|review\s+o
 _COURT_WORD = re.compile(r"\b(?:court|circuit|board|tribunal|commission)\b", re.I)
 
 
+_ISSUER_WORD = re.compile(r"\b(?:C\s?OURT|Court|C\s?IRCUIT|Circuit|BOARD|Board)\b")
+COURT_REACH = 240        # characters a court's name may reach before or after its "Court" word
+
+
+def _around(text: str, points: list[int], reach: int) -> list[tuple[int, int]]:
+    """Merged stretches of ``text`` within ``reach`` characters of each point, widened to the
+    whitespace before and after so that no word is cut."""
+    out: list[tuple[int, int]] = []
+    for p in points:
+        lo, hi = max(0, p - reach), min(len(text), p + reach)
+        while lo > 0 and not text[lo - 1].isspace():
+            lo -= 1
+        while hi < len(text) and not text[hi].isspace():
+            hi += 1
+        if out and lo <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out
+
+
 def extract_court(text: str, head_end: int) -> tuple[Span | None, str]:
     """The issuing court: the first court named in the caption that is not one appealed from
     (courts-db's patterns; the longest match at a place wins), else a capitalised caption line
@@ -318,11 +339,14 @@ def extract_court(text: str, head_end: int) -> tuple[Span | None, str]:
     flat_s = "".join(flat)
     where.append(len(head))
     found = []
+    # A court's name holds one of these words (matches without one are dropped below), so the
+    # thousands of patterns run only on the stretches around them: 0.35 s a filing otherwise.
+    windows = _around(flat_s, [m.start() for m in _ISSUER_WORD.finditer(flat_s)], COURT_REACH)
     for regex, court_id, name in _court_patterns():
-        for m in regex.finditer(flat_s):
+        for m in (m for lo, hi in windows for m in regex.finditer(flat_s, lo, hi)):
             got = m.group(0).strip()
             if len(got) < 8 or not _COURT_WORD.search(got) or not got[:1].isupper() \
-                    or not re.search(r"\b(?:C\s?OURT|Court|C\s?IRCUIT|Circuit|BOARD|Board)\b", got):
+                    or not _ISSUER_WORD.search(got):
                 continue
             a = m.start() + (len(m.group(0)) - len(m.group(0).lstrip()))
             b = m.end() - (len(m.group(0)) - len(m.group(0).rstrip()))
