@@ -17,9 +17,12 @@ process, as an app would:
   ``evidence`` event: routing, hybrid search, evidence sentences), which must see the new filing;
 - ``search_p50_ms`` / ``search_p95_ms``: ``Index.search`` of the test set's questions, including
   the query embedding (all-MiniLM-L6-v2, or the stand-in with ``--fake-embedder``);
+- ``lexical_same_share`` / ``lexical_score_ratio_min`` / ``_p50``: what the common-terms cutoff
+  of ``ingest.db.StoreDB.search`` changes: the share of questions whose 30 lexical hits score as
+  one FTS5 query over all their terms would, and the ratio of their summed scores (1 = same);
 - ``cold_start_s`` and ``peak_rss_mb``: in a fresh process (the stand-in embedder, so no model is
   in memory), from creating the ``Index`` to the first search's results, and the process's peak
-  resident memory after 20 searches (``imports_s`` is Python's imports before that).
+  resident memory (VmHWM) after 20 searches (``imports_s`` is Python's imports before that).
 
 The same script runs against an older checkout (it uses only ``Store.put``, ``pipeline.run``,
 ``Index`` and ``Engine``), which is how the before/after figures in docs/DESIGN-NOTES.md were made.
@@ -171,7 +174,16 @@ def probe(home: Path, embed_id: str) -> dict:
     for q in qs[1:21]:
         index.search(q)
     return {"imports_s": round(imports, 3), "cold_start_s": round(cold, 3), "cold_hits": len(hits),
-            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+            "peak_rss_mb": own_peak_rss_mb()}
+
+
+def own_peak_rss_mb() -> float:
+    """This process's peak resident set (VmHWM). Not ``getrusage``'s ru_maxrss: Linux keeps that
+    across fork and exec, so a fresh child would report its parent's peak."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 def one_size(n_chunks: int, args) -> dict:
@@ -250,6 +262,20 @@ def one_size(n_chunks: int, args) -> dict:
         times.sort()
         out["search_p50_ms"] = round(statistics.median(times), 1)
         out["search_p95_ms"] = round(times[int(0.95 * (len(times) - 1))], 1)
+        # what the common-terms cutoff (ingest.db.SCORED_POSTINGS) changes: the share of the test
+        # questions whose 30 lexical hits score as FTS5 over all terms would, and the worst ratio
+        from qa.retrieve import expand_query
+
+        same, ratios = 0, []
+        for q in qs[:40]:
+            terms = index.query_terms(expand_query(q))
+            cut = [s for *_, s in index.store.db.search(terms, 30)]
+            full = [s for *_, s in index.store.db.search(terms, 30, exact=True)]
+            same += len(cut) == len(full) and all(abs(a - b) < 1e-6 for a, b in zip(cut, full))
+            ratios.append(sum(cut) / sum(full) if sum(full) > 1e-3 else 1.0)
+        out["lexical_same_share"] = round(same / len(qs[:40]), 3)
+        out["lexical_score_ratio_min"] = round(min(ratios), 3)
+        out["lexical_score_ratio_p50"] = round(statistics.median(ratios), 3)
         ev_times = []
         for q in qs[:10]:
             t = time.perf_counter()

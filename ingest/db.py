@@ -23,9 +23,11 @@ document changes. SQLite is in the standard library; FTS5 is built into Python's
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 import threading
 import zlib
+from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -63,6 +65,30 @@ def fts_terms(text: str) -> list[str]:
 def match_expression(terms: Iterable[str]) -> str:
     """An FTS5 query matching a passage holding any of ``terms`` (each quoted, once)."""
     return " OR ".join(f'"{t}"' for t in dict.fromkeys(terms) if t)
+
+
+# FTS5's bm25() constants (fts5_aux.c), and how many postings FTS5 scores for one question
+# (about 15 ms on this machine; bench/scale_bench.py measures what the cutoff changes)
+BM25_K1, BM25_B = 1.2, 0.75
+SCORED_POSTINGS = 40_000
+
+
+def bm25_idf(n_rows: int, n_hit: int) -> float:
+    """FTS5's idf: a term in more than half the passages counts (almost) nothing."""
+    idf = math.log((n_rows - n_hit + 0.5) / (n_hit + 0.5))
+    return idf if idf > 0 else 1e-6
+
+
+def _varint(blob: bytes, i: int) -> tuple[int, int]:
+    """SQLite's variable-length integer at ``blob[i]``: (value, next offset)."""
+    value = 0
+    for _ in range(8):
+        byte = blob[i]
+        i += 1
+        value = (value << 7) | (byte & 0x7F)
+        if not byte & 0x80:
+            return value, i
+    return (value << 8) | blob[i], i + 1
 
 
 def pack(obj) -> bytes:
@@ -201,24 +227,88 @@ class StoreDB:
         return dict(self.query("SELECT doc_id, count(*) FROM chunks GROUP BY doc_id"))
 
     # -- lexical search -----------------------------------------------------------------------
-    def search(self, terms: list[str], n: int, allowed: list[str] | None = None) -> list[tuple[str, str, float]]:
+    def search(self, terms: list[str], n: int, allowed: list[str] | None = None,
+               exact: bool = False) -> list[tuple[str, str, float]]:
         """The ``n`` passages best matching ``terms`` by FTS5's BM25, as (doc_id, chunk id,
-        score; higher is better), within the ``allowed`` documents when given."""
-        expr = match_expression(t.replace("'", ".") for t in terms)
-        if not expr or n <= 0:
+        score; higher is better), within the ``allowed`` documents when given.
+
+        FTS5 scores every passage that holds any term, so a term held by half the store costs
+        half the store. A question's terms are taken rarest first up to ``SCORED_POSTINGS``
+        postings: those choose the candidates with FTS5's own ``bm25()``, and the commoner
+        terms' share is added to each candidate from its stored terms by the same formula (the
+        high-frequency cutoff search engines use: Lucene's common-terms query). Below the budget
+        (every store of a few thousand passages) this is one FTS5 query over all the terms, as
+        it is with ``exact``."""
+        if n <= 0 or (allowed is not None and not allowed):
             return []
+        terms = [t for t in dict.fromkeys(t.replace("'", ".") for t in terms) if t]
+        df = {t: self.passage_frequency(t) for t in terms}
+        order = sorted((t for t in terms if df[t]), key=lambda t: df[t])
+        if not order:
+            return []
+        chosen, cost = [], 0
+        for t in order:
+            if chosen and cost + df[t] > SCORED_POSTINGS:
+                break
+            chosen.append(t)
+            cost += df[t]
+        rest = order[len(chosen):]
+        if rest and not exact:
+            return self._with_common(chosen, rest, df, n, allowed)
+        return [(d, i, s) for _, d, i, s in self._fts(order, n, allowed)]
+
+    def _fts(self, terms: list[str], n: int, allowed: list[str] | None) -> list[tuple[int, str, str, float]]:
+        """One FTS5 query: (rowid, doc_id, chunk id, -bm25) of the ``n`` best passages."""
+        expr = match_expression(terms)
+        if not expr:
+            return []
+        inner = "SELECT rowid AS r, -bm25(chunk_fts) AS s FROM chunk_fts WHERE chunk_fts MATCH ?"
         if allowed is None:
-            sql = ("SELECT c.doc_id, c.chunk_id, -bm25(chunk_fts) AS s FROM chunk_fts JOIN chunks c ON c.rowid = chunk_fts.rowid "
-                   "WHERE chunk_fts MATCH ? ORDER BY bm25(chunk_fts) LIMIT ?")
+            sql = (f"SELECT f.r, c.doc_id, c.chunk_id, f.s FROM ({inner} ORDER BY bm25(chunk_fts) LIMIT ?) f "
+                   "JOIN chunks c ON c.rowid = f.r ORDER BY f.s DESC")
             args: list = [expr, n]
         else:
-            if not allowed:
-                return []
-            sql = ("SELECT c.doc_id, c.chunk_id, -bm25(chunk_fts) AS s FROM chunk_fts JOIN chunks c ON c.rowid = chunk_fts.rowid "
-                   "WHERE chunk_fts MATCH ? AND c.doc_id IN (%s) ORDER BY bm25(chunk_fts) LIMIT ?"
-                   % ",".join("?" * len(allowed)))
+            sql = ("SELECT c.rowid, c.doc_id, c.chunk_id, -bm25(chunk_fts) AS s FROM chunk_fts "
+                   "JOIN chunks c ON c.rowid = chunk_fts.rowid WHERE chunk_fts MATCH ? AND c.doc_id IN (%s) "
+                   "ORDER BY bm25(chunk_fts) LIMIT ?" % ",".join("?" * len(allowed)))
             args = [expr, *allowed, n]
-        return [(d, i, float(s)) for d, i, s in self.query(sql, args)]
+        return [(r, d, i, float(s)) for r, d, i, s in self.query(sql, args)]
+
+    def _with_common(self, chosen, rest, df, n, allowed):
+        """The top ``n`` by all terms among the ``4n`` (at least 100) passages the ``chosen``
+        terms rank best: each candidate's FTS5 score plus the ``rest`` terms' BM25 share,
+        computed from its stored terms as FTS5 computes it (same idf, k1, b and mean length)."""
+        n_rows, avgdl = self.fts_totals()
+        cands = self._fts(chosen, max(4 * n, 100), allowed)
+        if not cands or not n_rows or not avgdl:
+            return [(d, i, s) for _, d, i, s in cands[:n]]
+        idf = {t: bm25_idf(n_rows, df[t]) for t in rest}
+        bodies: dict[int, str] = {}
+        rowids = [r for r, *_ in cands]
+        for k in range(0, len(rowids), 500):
+            part = rowids[k:k + 500]
+            bodies.update(self.query("SELECT rowid, body FROM chunk_fts WHERE rowid IN (%s)"
+                                     % ",".join("?" * len(part)), part))
+        scored = []
+        for r, d, i, partial in cands:
+            toks = bodies.get(r, "").split()
+            counts = Counter(toks)
+            norm = BM25_K1 * (1 - BM25_B + BM25_B * len(toks) / avgdl)
+            extra = sum(idf[t] * counts[t] * (BM25_K1 + 1) / (counts[t] + norm) for t in rest if t in counts)
+            scored.append((partial + extra, r, d, i))
+        scored.sort(key=lambda x: (-x[0], x[1]))
+        return [(d, i, s) for s, _, d, i in scored[:n]]
+
+    def fts_totals(self) -> tuple[int, float]:
+        """FTS5's own count of passages and their mean length in terms (its "averages" record),
+        what its ``bm25()`` normalises by."""
+        rows = self.query("SELECT block FROM chunk_fts_data WHERE id = 1")
+        if not rows or not rows[0][0]:
+            return 0, 0.0
+        blob = rows[0][0]
+        n_rows, i = _varint(blob, 0)
+        total, _ = _varint(blob, i)
+        return n_rows, (total / n_rows if n_rows else 0.0)
 
     def passage_frequency(self, term: str) -> int:
         """In how many passages ``term`` (a search term) occurs."""

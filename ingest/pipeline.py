@@ -208,13 +208,20 @@ def prepare(path: Path, settings: Settings, meta: DocumentMeta | None, digest: s
 
 # --- the run --------------------------------------------------------------------------------
 
-def _under(path: str, roots: list[Path]) -> bool:
-    p = Path(path)
+def _folders(roots: list[Path]) -> list[tuple[str, bool]]:
+    """Each root resolved once, as (path, holds files under it): a folder, or a path that no
+    longer exists (a deleted folder's documents are gone too)."""
+    out = []
     for r in roots:
         r = r.resolve()
-        if p == r or (r.is_dir() and r in p.parents):
-            return True
-        if not r.exists() and (p == r or r in p.parents):
+        out.append((str(r), r.is_dir() or not r.exists()))
+    return out
+
+
+def _under(path: str, folders: list[tuple[str, bool]]) -> bool:
+    """``path`` is one of the roots or inside one (string work: run once per stored document)."""
+    for root, container in folders:
+        if path == root or (container and path.startswith(root.rstrip("/") + "/")):
             return True
     return False
 
@@ -367,8 +374,9 @@ def remove_document(doc_id: str, settings: Settings | None = None) -> Entry:
 def _gone(manifest, files: list[Path], roots: list[Path]) -> list:
     """Entries whose files are gone from the folders (or paths) being ingested."""
     present = {str(p.resolve()) for p in files}
+    folders = _folders(roots)
     return [e for e in manifest.entries.values()
-            if e.path not in present and _under(e.path, roots) and not Path(e.path).exists()]
+            if e.path not in present and _under(e.path, folders) and not Path(e.path).exists()]
 
 
 def _warm(store: Store) -> None:

@@ -35,6 +35,45 @@ def test_citation_tokens_survive_the_full_text_index(tmp_path):
     assert match_expression(["y", "y", "z"]) == '"y" OR "z"'
 
 
+def test_common_terms_cut_off_keep_fts5s_own_scores(tmp_path, monkeypatch):
+    """Above the postings budget the commonest terms stop choosing candidates (passages must
+    hold a rarer term of the question), but every passage returned carries the score FTS5
+    gives it over all the terms, in FTS5's order, and the best passage still ranks first."""
+    import random
+
+    import ingest.db as dbmod
+
+    rng = random.Random(3)
+    common = ["court", "motion", "plaintiff", "order", "class", "claim"]
+    filler = [f"w{i}" for i in range(300)]
+
+    def passage(i):
+        words = [rng.choice(common if rng.random() < 0.3 else filler) for _ in range(rng.randint(20, 60))]
+        words += ["arbitration"] * (i % 7 == 0) + ["seal"] * (i % 5 == 0)
+        rng.shuffle(words)
+        return f"a:{i}", " ".join(words)
+
+    passages = [passage(i) for i in range(600)]
+    passages.append(("a:600", "The court granted the plaintiff class motion to seal the "
+                              "arbitration award; the court order claim."))
+    db = StoreDB(tmp_path / "t.db")
+    db.mark_pending({"doc_id": "a", "source": "a.txt", "path": "/a.txt", "content_hash": "h",
+                     "n_chunks": len(passages), "status": "pending", "title": "", "updated": ""})
+    db.commit_document("a", {}, {}, passages, ["a"])
+    question = fts_terms("Did the court grant the plaintiff class motion to seal the arbitration order claim?")
+    exact = db.search(question, 30, exact=True)
+    full = {c: s for _, c, s in db.search(question, len(passages), exact=True)}
+    monkeypatch.setattr(dbmod, "SCORED_POSTINGS", 250)     # "grant", "arbitration", "seal" only
+    cut = db.search(question, 30)
+    texts = dict(passages)
+    assert cut[0][1] == exact[0][1] == "a:600"
+    assert len(cut) == 30 and all(abs(s - full[c]) < 1e-9 for _, c, s in cut)
+    missing = [c for _, c, _ in cut if not {"arbitration", "seal", "granted"} & set(texts[c].split())]
+    assert not missing, [(c, texts[c]) for c in missing][:2]
+    assert [s for *_, s in cut] == sorted((s for *_, s in cut), reverse=True)
+    assert len(set(c for *_, c, _ in cut) & set(c for *_, c, _ in exact)) >= 25   # the same passages, mostly
+
+
 def test_a_new_document_reaches_a_running_reader_without_reloading_the_others(tmp_path, real_embedder):
     s = Settings(home=tmp_path / "home", corpus=CORPUS)
     folder = tmp_path / "in"
