@@ -13,6 +13,8 @@ process, as an app would:
   (the whole pipeline: prepare, embed with the stand-in, commit); ``chroma_add_s`` is the part of
   that run spent in Chroma's ``collection.add`` (its HNSW insertions);
 - ``add_one_doc_s``: ``pipeline.run`` of one new filing while an ``Index`` is open and warm;
+- ``replace_one_doc_s`` / ``delete_one_doc_s``: the same filing edited and ingested again (its
+  vectors, passages and row replaced), then ``pipeline.remove_document``;
 - ``first_query_after_add_s``: the next question's evidence (``Engine.stream`` up to its
   ``evidence`` event: routing, hybrid search, evidence sentences), which must see the new filing;
 - ``search_p50_ms`` / ``search_p95_ms``: ``Index.search`` of the test set's questions, including
@@ -189,7 +191,7 @@ def own_peak_rss_mb() -> float:
 def one_size(n_chunks: int, args) -> dict:
     import ingest  # noqa: F401
     from bench import synth
-    from ingest.pipeline import run
+    from ingest.pipeline import remove_document, run
     from ingest.settings import Settings
     from ingest.store import Store
     from qa.engine import Engine
@@ -254,6 +256,17 @@ def one_size(n_chunks: int, args) -> dict:
         out["first_query_after_add_s"] = round(time.perf_counter() - t, 3)
         new_source = next(r.source for r in added.results if r.status == "added")
         out["new_doc_in_evidence"] = any(e.source == new_source for e in ans.evidence)
+        # the same filing edited (its vectors, passages and row replaced), then deleted
+        f.write_text(f.read_text(encoding="utf-8") + "\n\nThe clerk shall enter judgment accordingly.\n",
+                     encoding="utf-8")
+        t = time.perf_counter()
+        replaced = run([one], settings=settings, embedder=stand_in, progress=False, log=lambda m: None)
+        out["replace_one_doc_s"] = round(time.perf_counter() - t, 3)
+        assert replaced.count("updated") == 1, replaced.to_dict()
+        doc_id = next(d for d, h in Store(settings).heads()[0].items() if h.source == new_source)
+        t = time.perf_counter()
+        remove_document(doc_id, settings=settings)
+        out["delete_one_doc_s"] = round(time.perf_counter() - t, 3)
         times = []
         for q in qs[:40]:
             t = time.perf_counter()
