@@ -616,6 +616,8 @@ def attribute(answer: str, sentences: list[EvidenceSentence], texts: dict[str, s
             continue
         if support and wrong_owner(clean, [texts[uniq[i].doc_id][uniq[i].start:uniq[i].end] for i in support]):
             support = []                  # the right words, the wrong owner: not what the source says
+        if support and asked is not None and not adds_what_its_sources_say(ans, asked, [profiles[i] for i in support]):
+            support = []                  # the question's words, found; what the sentence adds, in no source
         if not support:
             out_sentences.append(SupportedSentence(clean, [], score))
             unsupported.append(clean)
@@ -655,6 +657,21 @@ def attribute(answer: str, sentences: list[EvidenceSentence], texts: dict[str, s
 
     return Attribution(sentences=out_sentences, text=("".join(parts) + tail).strip(),
                        citations=citations, unsupported=unsupported, hedged=hedged)
+
+
+def adds_what_its_sources_say(ans: _Profile, asked: _Profile, sources: list[_Profile]) -> bool:
+    """Does a sentence's own contribution, what it says beyond the question's words, stand in its
+    sources? A passage retrieved for the question holds the question's words, so they prove
+    nothing: "Gildernew represented himself in the Second Circuit", cited to a caption that names
+    Gildernew and the Second Circuit, adds "himself", which the caption does not say. A sentence
+    that adds nothing is an echo (handled before); one whose added words and numbers are all
+    absent from every source is not supported, whatever it shares with the question."""
+    added = frozenset(t for t in ans.items - asked.items if not _near(t, asked))
+    numbers = ans.numbers - asked.numbers
+    if not added and not numbers:
+        return True
+    found = frozenset().union(*(_covers(_match(ans, src)) for src in sources))
+    return bool((added | numbers) & found)
 
 
 def _covers(m: _Match) -> frozenset:

@@ -424,6 +424,29 @@ def test_an_attribution_lead_needs_no_support_of_its_own():
     assert [text[e.start:e.end] for _, e in att.citations] == [items[0]]
 
 
+def test_a_sentence_whose_own_words_no_source_holds_is_not_supported_by_the_questions_words():
+    """A caption found for "Who represented Gildernew in the Second Circuit?" holds the question's
+    names; "Gildernew represented himself" adds a claim the caption does not make, so it is not
+    cited. The caption's docket number, asked for, is what it says, and is cited."""
+    caption = ("08-6301-cv Gildernew v. Gantner UNITED STATES COURT OF APPEALS FOR THE SECOND CIRCUIT "
+               "Docket No. 08-6301-cv FRANCIS B. GILDERNEW, Plaintiff-Appellant.")
+    counsel = "EAMONN DORNAN, Dornan & Associates PLLC, New York, New York, for Plaintiff-Appellant."
+    text = caption + "\n" + counsel
+    ev = [EvidenceSentence(1, "d", 0, len(caption)),
+          EvidenceSentence(2, "d", len(caption) + 1, len(text))]
+    asked = "Who represented Gildernew in the Second Circuit?"
+    wrong = attribute("Gildernew represented himself in the Second Circuit [1].", ev, {"d": text}, question=asked)
+    assert wrong.unsupported and not wrong.citations
+    right = attribute("Eamonn Dornan of Dornan & Associates represented Gildernew in the Second Circuit [2].",
+                      ev, {"d": text}, question=asked)
+    assert not right.unsupported and [text[e.start:e.end] for _, e in right.citations] == [counsel]
+    docket = attribute("The docket number of Gildernew's appeal is 08-6301-cv [1].", ev, {"d": text},
+                       question="What is the docket number of Gildernew's appeal?")
+    assert not docket.unsupported and [text[e.start:e.end] for _, e in docket.citations] == [caption]
+    # without the question every shared word counts, as before
+    assert not attribute("Gildernew represented himself in the Second Circuit [1].", ev, {"d": text}).unsupported
+
+
 # --- false premises: which sentences may contradict or confirm a question --------------------
 
 def test_a_stated_denial_contradicts_a_question_about_a_grant_and_confirms_one_about_a_denial():
